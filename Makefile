@@ -1,0 +1,115 @@
+# Image URL to use all building/pushing image targets
+IMG ?= ghcr.io/aiagent-me/boring-operator:latest
+
+# Tools are pinned and built from the Go module proxy into bin/.
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+GOLANGCI_LINT_VERSION ?= v2.15.0
+ENVTEST_K8S_VERSION ?= 1.37.2
+
+LOCALBIN ?= $(shell pwd)/bin
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+KUSTOMIZE_BUILD ?= $(LOCALBIN)/kubectl-kustomize
+
+# Setting SHELL to bash allows bash commands to be executed by recipes.
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+GO_TEST_FLAGS ?= -race -timeout 30m
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate the CRD and RBAC manifests from the markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: controller-gen ## Generate DeepCopy methods.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: test
+test: manifests generate fmt vet envtest-assets ## Run every test (envtest included; builds the envtest binaries when missing).
+	KUBEBUILDER_ASSETS="$$(./hack/envtest-assets.sh | tail -n 1)" go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: bench
+bench: manifests generate envtest-assets ## Run the benchmarks and write docs/benchmarks.md.
+	KUBEBUILDER_ASSETS="$$(./hack/envtest-assets.sh | tail -n 1)" ./hack/bench.sh
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint.
+	$(GOLANGCI_LINT) run
+
+.PHONY: lint-fix
+lint-fix: golangci-lint ## Run golangci-lint and fix what it can.
+	$(GOLANGCI_LINT) run --fix
+
+.PHONY: envtest-assets
+envtest-assets: ## Ensure kube-apiserver, etcd and kubectl exist; print their folder last.
+	@ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) ./hack/envtest-assets.sh
+
+.PHONY: dev
+dev: manifests generate envtest-assets ## Run the whole product locally: control plane, Boring stand-in, CRDs, samples, manager.
+	KUBEBUILDER_ASSETS="$$(./hack/envtest-assets.sh | tail -n 1)" go run ./cmd/dev
+
+##@ Build
+
+.PHONY: build
+build: manifests generate fmt vet ## Build the manager binary.
+	go build -o bin/manager ./cmd
+
+.PHONY: run
+run: manifests generate fmt vet ## Run the manager against the current kubeconfig.
+	go run ./cmd
+
+.PHONY: docker-build
+docker-build: ## Build the manager image (needs a Docker engine).
+	docker build -t $(IMG) .
+
+.PHONY: build-installer
+build-installer: manifests generate envtest-assets ## Write dist/install.yaml (CRDs and the manager deployment).
+	mkdir -p dist
+	"$$(./hack/envtest-assets.sh | tail -n 1)/kubectl" kustomize config/default > dist/install.yaml
+	@echo "wrote dist/install.yaml"
+
+##@ Tools
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN) ## Build controller-gen into bin/.
+$(CONTROLLER_GEN):
+	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT) ## Build golangci-lint into bin/.
+$(GOLANGCI_LINT):
+	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
+
+# go-install-tool installs a pinned Go tool into bin/ with its version in the name,
+# so changing a pin rebuilds it and nothing else.
+# $1 - target path with name of binary; $2 - package url; $3 - version
+define go-install-tool
+@[ -f "$(1)" ] || { \
+set -e; \
+package=$(2)@$(3) ;\
+echo "Installing $${package}" ;\
+rm -f $(1) || true ;\
+GOBIN=$(LOCALBIN) go install $${package} ;\
+mv $(LOCALBIN)/$$(basename "$(2)") $(1) ;\
+}
+endef

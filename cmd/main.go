@@ -1,0 +1,161 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command manager runs boring-operator: the SocialAccount controller and the
+// embedded account API, in one controller-runtime manager.
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"os"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/boring"
+)
+
+var (
+	scheme   = runtime.NewScheme()
+	setupLog = ctrl.Log.WithName("setup")
+)
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(boringv1alpha1.AddToScheme(scheme))
+}
+
+// options are the manager's flags.
+type options struct {
+	metricsAddr        string
+	metricsSecure      bool
+	probeAddr          string
+	leaderElect        bool
+	enableHTTP2        bool
+	boringURL          string
+	defaultCredentials string
+	defaultCredsNS     string
+	apiBindAddress     string
+	apiCertDir         string
+	maxConcurrentSyncs int
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to. "+
+		"Use :8443 for HTTPS or :8080 for HTTP, or leave as 0 to disable the metrics service.")
+	flag.BoolVar(&o.metricsSecure, "metrics-secure", true,
+		"If set, the metrics endpoint is served securely via HTTPS, with authentication and authorization.")
+	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
+	flag.BoolVar(&o.leaderElect, "leader-elect", false,
+		"Enable leader election for the controller manager, ensuring there is only one active controller.")
+	flag.BoolVar(&o.enableHTTP2, "enable-http2", false,
+		"If set, HTTP/2 will be enabled for the metrics server (off by default: CVE-2023-44487, CVE-2023-39325).")
+	flag.StringVar(&o.boringURL, "boring-url", "https://boring.aiagent-me.com", "Base URL of the Boring API.")
+	flag.StringVar(&o.defaultCredentials, "default-credentials", "",
+		"NAMESPACE/NAME of the Secret (key \"session\") used by SocialAccounts without spec.credentialsRef.")
+	flag.StringVar(&o.defaultCredsNS, "default-credentials-namespaces", "",
+		"Comma-separated namespaces whose SocialAccounts may use --default-credentials (empty: all).")
+	flag.StringVar(&o.apiBindAddress, "api-bind-address", ":8082", "The address the embedded account API binds to (0 disables it).")
+	flag.StringVar(&o.apiCertDir, "api-cert-dir", "", "Folder with tls.crt and tls.key for the account API; plain HTTP when empty.")
+	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", 10, "How many SocialAccounts are synced at once.")
+	zapOpts := zap.Options{Development: false}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	if err := run(o); err != nil {
+		setupLog.Error(err, "Manager exited with an error")
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	var tlsOpts []func(*tls.Config)
+	if !o.enableHTTP2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	metricsOpts := metricsserver.Options{
+		BindAddress:   o.metricsAddr,
+		SecureServing: o.metricsSecure,
+		TLSOpts:       tlsOpts,
+	}
+	if o.metricsSecure {
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+
+	defaultCreds, err := parseNamespacedName(o.defaultCredentials)
+	if err != nil {
+		return err
+	}
+	_ = defaultCreds
+
+	// GetConfigOrDie leaves client-side throttling off (QPS -1): the API
+	// server's priority and fairness does the limiting.
+	cfg := ctrl.GetConfigOrDie()
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsOpts,
+		HealthProbeBindAddress: o.probeAddr,
+		LeaderElection:         o.leaderElect,
+		LeaderElectionID:       "boring-operator.boring.aiagent-me.com",
+		// The manager exits right after it stops leading, so releasing the
+		// lease on the way out is safe and speeds up the next leader.
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return err
+	}
+
+	if _, err := boring.NewClient(o.boringURL, boring.Options{}); err != nil {
+		return err
+	}
+
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+	setupLog.Info("Starting manager")
+	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+func parseNamespacedName(s string) (types.NamespacedName, error) {
+	if s == "" {
+		return types.NamespacedName{}, nil
+	}
+	ns, name, ok := strings.Cut(s, "/")
+	if !ok || ns == "" || name == "" {
+		return types.NamespacedName{}, errInvalidFlag("--default-credentials must be NAMESPACE/NAME, got " + s)
+	}
+	return types.NamespacedName{Namespace: ns, Name: name}, nil
+}
+
+type errInvalidFlag string
+
+func (e errInvalidFlag) Error() string { return string(e) }

@@ -1,0 +1,551 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package boringtest is a stand-in for the Boring publishing service that
+// speaks its documented account API (GET /api/accounts, DELETE
+// /api/accounts/{id}, POST /api/token/info) with session-cookie auth and
+// soft deletes. Tests run it in-process (NewServer, like httptest) and inject
+// faults per endpoint; `make dev` runs it as a program (cmd/boring-standin)
+// seeded from a JSON file. It is written from Boring's documentation, not
+// from the operator's client, so it can catch the client being wrong.
+package boringtest
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aiagent-me/boring-operator/internal/boring"
+)
+
+// Endpoint names one of the three endpoints, for faults and counters.
+type Endpoint string
+
+// The stand-in's endpoints.
+const (
+	EndpointList       Endpoint = "list"
+	EndpointDisconnect Endpoint = "disconnect"
+	EndpointTokenInfo  Endpoint = "tokeninfo"
+)
+
+// Fault changes how an endpoint answers. Zero fields do nothing.
+type Fault struct {
+	// Status answers with this HTTP status and ErrorName's JSON error body.
+	Status int
+	// ErrorName is the "error" field of the body (derived from Status when empty).
+	ErrorName string
+	// RetryAfter is sent as the Retry-After header, when not empty.
+	RetryAfter string
+	// RetryAfterBody is sent as the body's retry_after seconds, when > 0.
+	RetryAfterBody float64
+	// Latency delays the answer.
+	Latency time.Duration
+	// Hang never answers until the client goes away or the server closes.
+	Hang bool
+	// Malformed answers 200 with a body that is not JSON.
+	Malformed bool
+	// Truncated answers 200 with a JSON body cut in the middle.
+	Truncated bool
+	// Reset closes the connection without an answer.
+	Reset bool
+	// OversizeBytes answers 200 with a valid JSON body of at least this size.
+	OversizeBytes int
+	// Times limits the fault to the next n requests (0: until cleared).
+	Times int
+}
+
+// Request is one entry of the request log. The session is never kept.
+type Request struct {
+	Endpoint Endpoint
+	Method   string
+	Path     string
+	Status   int
+	// Authenticated says whether a known session came with the request.
+	Authenticated bool
+}
+
+// Server is the stand-in. Its zero value is not usable; see New.
+type Server struct {
+	mu       sync.Mutex
+	now      func() time.Time
+	sessions map[string]string // session -> user
+	accounts map[string]*account
+	faults   map[Endpoint]*Fault
+	log      []Request
+	counts   map[Endpoint]int
+	hang     chan struct{}
+
+	httpServer *httptest.Server
+}
+
+type account struct {
+	boring.Account
+	owner        string
+	disconnected bool
+}
+
+// New returns a stand-in with no sessions or accounts and the real clock.
+func New() *Server {
+	return &Server{
+		now:      time.Now,
+		sessions: map[string]string{},
+		accounts: map[string]*account{},
+		faults:   map[Endpoint]*Fault{},
+		counts:   map[Endpoint]int{},
+		hang:     make(chan struct{}),
+	}
+}
+
+// NewServer starts a stand-in on a loopback port, like httptest.NewServer.
+// Close it when done.
+func NewServer() *Server {
+	s := New()
+	s.httpServer = httptest.NewServer(s)
+	return s
+}
+
+// URL is the base URL of a server started by NewServer.
+func (s *Server) URL() string { return s.httpServer.URL }
+
+// Close stops a server started by NewServer, releasing hung requests.
+func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.hang:
+	default:
+		close(s.hang)
+	}
+	s.mu.Unlock()
+	if s.httpServer != nil {
+		s.httpServer.CloseClientConnections()
+		s.httpServer.Close()
+	}
+}
+
+// SetClock replaces the clock used for days_until_expiry and timestamps.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// AddSession makes session a valid session of user.
+func (s *Server) AddSession(session, user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions[session] = user
+}
+
+// RevokeSession makes session invalid (the user logged out or it expired).
+func (s *Server) RevokeSession(session string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sessions, session)
+}
+
+// AddAccount connects an account for user; CreatedAt/UpdatedAt default to now.
+func (s *Server) AddAccount(user string, a boring.Account) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now().UTC().Truncate(time.Second)
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = now
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = now
+	}
+	s.accounts[a.AccountID] = &account{Account: a, owner: user}
+}
+
+// UpdateAccount applies fn to the stored account and bumps updated_at.
+func (s *Server) UpdateAccount(id string, fn func(*boring.Account)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[id]
+	if !ok {
+		return fmt.Errorf("no account %q", id)
+	}
+	fn(&a.Account)
+	a.UpdatedAt = s.now().UTC().Truncate(time.Second)
+	return nil
+}
+
+// RevokeAccount marks the account's token invalid, as when the user removes
+// the app's permissions on the platform.
+func (s *Server) RevokeAccount(id string) error {
+	return s.UpdateAccount(id, func(a *boring.Account) { a.IsValid = false })
+}
+
+// SetExpiry sets the account's token expiry (nil: never expires).
+func (s *Server) SetExpiry(id string, t *time.Time) error {
+	return s.UpdateAccount(id, func(a *boring.Account) { a.ExpiresAt = t })
+}
+
+// Disconnected reports whether the account was disconnected (soft-deleted).
+func (s *Server) Disconnected(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[id]
+	return ok && a.disconnected
+}
+
+// SetFault makes endpoint answer with f until cleared (or f.Times requests).
+func (s *Server) SetFault(e Endpoint, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[e] = &f
+}
+
+// ClearFaults removes every fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = map[Endpoint]*Fault{}
+}
+
+// Count is the number of requests endpoint received.
+func (s *Server) Count(e Endpoint) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[e]
+}
+
+// Requests returns a copy of the request log.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.log...)
+}
+
+// ResetLog clears the request log and counters.
+func (s *Server) ResetLog() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = nil
+	s.counts = map[Endpoint]int{}
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var ep Endpoint
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/api/accounts":
+		ep = EndpointList
+	case r.Method == http.MethodDelete && len(r.URL.Path) > len("/api/accounts/") && r.URL.Path[:len("/api/accounts/")] == "/api/accounts/":
+		ep = EndpointDisconnect
+	case r.Method == http.MethodPost && r.URL.Path == "/api/token/info":
+		ep = EndpointTokenInfo
+	default:
+		writeError(w, http.StatusNotFound, "NotFound", "Not found")
+		return
+	}
+
+	s.mu.Lock()
+	s.counts[ep]++
+	fault := s.takeFault(ep)
+	user, authed := "", false
+	if c, err := r.Cookie("session"); err == nil {
+		user, authed = s.sessions[c.Value]
+	}
+	s.mu.Unlock()
+
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		s.mu.Lock()
+		s.log = append(s.log, Request{Endpoint: ep, Method: r.Method, Path: r.URL.Path, Status: rec.status, Authenticated: authed})
+		s.mu.Unlock()
+	}()
+
+	if fault != nil && s.applyFault(rec, r, fault) {
+		return
+	}
+	if !authed {
+		writeError(rec, http.StatusUnauthorized, "Unauthorized", "Authentication required")
+		return
+	}
+	switch ep {
+	case EndpointList:
+		s.list(rec, user)
+	case EndpointDisconnect:
+		s.disconnect(rec, user, r.URL.Path[len("/api/accounts/"):])
+	case EndpointTokenInfo:
+		s.tokenInfo(rec, r, user)
+	}
+}
+
+// takeFault returns the fault to apply to this request; s.mu is held.
+func (s *Server) takeFault(ep Endpoint) *Fault {
+	f := s.faults[ep]
+	if f == nil {
+		return nil
+	}
+	if f.Times > 0 {
+		f.Times--
+		if f.Times == 0 {
+			delete(s.faults, ep)
+		}
+	}
+	cp := *f
+	return &cp
+}
+
+// applyFault answers with f; it reports whether the request is done.
+func (s *Server) applyFault(w *statusRecorder, r *http.Request, f *Fault) bool {
+	if f.Latency > 0 {
+		select {
+		case <-time.After(f.Latency):
+		case <-r.Context().Done():
+			return true
+		case <-s.hang:
+			return true
+		}
+	}
+	switch {
+	case f.Hang:
+		select {
+		case <-r.Context().Done():
+		case <-s.hang:
+		}
+		w.status = 0
+		return true
+	case f.Reset:
+		w.status = 0
+		if hj, ok := w.ResponseWriter.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				if tc, ok := conn.(*net.TCPConn); ok {
+					_ = tc.SetLinger(0) // RST rather than FIN
+				}
+				_ = conn.Close()
+				return true
+			}
+		}
+		panic(http.ErrAbortHandler)
+	case f.Malformed:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("<html>502 Bad Gateway</html>"))
+		return true
+	case f.Truncated:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"accounts":[{"account_id":"abc","social_channel_type":"face`))
+		return true
+	case f.OversizeBytes > 0:
+		w.Header().Set("Content-Type", "application/json")
+		bw := bufio.NewWriter(w)
+		_, _ = bw.WriteString(`{"accounts":[],"padding":"`)
+		for i := 0; i < f.OversizeBytes; i += 1024 {
+			_, _ = bw.Write(padding[:])
+		}
+		_, _ = bw.WriteString(`"}`)
+		_ = bw.Flush()
+		return true
+	case f.Status != 0:
+		name := f.ErrorName
+		if name == "" {
+			name = errorNameFor(f.Status)
+		}
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		body := map[string]any{"success": false, "error": name, "message": "Injected fault"}
+		if f.RetryAfterBody > 0 {
+			body["retry_after"] = f.RetryAfterBody
+		}
+		writeJSON(w, f.Status, body)
+		return true
+	}
+	return false
+}
+
+var padding = func() (b [1024]byte) {
+	for i := range b {
+		b[i] = 'x'
+	}
+	return b
+}()
+
+func errorNameFor(status int) string {
+	switch {
+	case status == http.StatusUnauthorized:
+		return "Unauthorized"
+	case status == http.StatusNotFound:
+		return "AccountNotFound"
+	case status == http.StatusTooManyRequests:
+		return "RateLimitExceeded"
+	case status == http.StatusServiceUnavailable:
+		return "ServiceUnavailable"
+	case status == http.StatusGatewayTimeout:
+		return "Timeout"
+	case status >= 500:
+		return "InternalServerError"
+	}
+	return "InvalidRequest"
+}
+
+func (s *Server) list(w http.ResponseWriter, user string) {
+	s.mu.Lock()
+	out := make([]boring.Account, 0, len(s.accounts))
+	for _, a := range s.accounts {
+		if a.owner == user && !a.disconnected {
+			out = append(out, a.Account)
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].CreatedAt.Before(out[j].CreatedAt) || (out[i].CreatedAt.Equal(out[j].CreatedAt) && out[i].AccountID < out[j].AccountID)
+	})
+	writeJSON(w, http.StatusOK, map[string]any{"accounts": out})
+}
+
+func (s *Server) disconnect(w http.ResponseWriter, user, id string) {
+	s.mu.Lock()
+	a, ok := s.accounts[id]
+	found := ok && a.owner == user && !a.disconnected
+	if found {
+		a.disconnected = true
+		a.UpdatedAt = s.now().UTC().Truncate(time.Second)
+	}
+	s.mu.Unlock()
+	if !found {
+		writeError(w, http.StatusNotFound, "AccountNotFound", "Account not found or does not belong to this user")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Account disconnected successfully"})
+}
+
+func (s *Server) tokenInfo(w http.ResponseWriter, r *http.Request, user string) {
+	var body struct {
+		AccountID *string `json:"account_id"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "Request body must be JSON")
+		return
+	}
+	if body.AccountID == nil || *body.AccountID == "" {
+		writeError(w, http.StatusBadRequest, "MissingParameter", "account_id is required")
+		return
+	}
+	s.mu.Lock()
+	a, ok := s.accounts[*body.AccountID]
+	found := ok && a.owner == user && !a.disconnected
+	var acct boring.Account
+	if found {
+		acct = a.Account
+	}
+	now := s.now()
+	s.mu.Unlock()
+	if !found {
+		writeError(w, http.StatusNotFound, "AccountNotFound", "Account not found or does not belong to this user")
+		return
+	}
+	info := boring.TokenInfo{IsValid: acct.IsValid, ExpiresAt: acct.ExpiresAt, Platform: acct.Platform, AccountName: acct.Name()}
+	if acct.ExpiresAt != nil {
+		d := boring.DaysUntil(now, *acct.ExpiresAt)
+		info.DaysUntilExpiry = &d
+		if !acct.ExpiresAt.After(now) {
+			info.IsValid = false
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": info})
+}
+
+func writeError(w http.ResponseWriter, status int, name, msg string) {
+	writeJSON(w, status, map[string]any{"success": false, "error": name, "message": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Seed is the JSON seed file format: users, each with a session and accounts.
+// Expiries can be given relative to load time, so a committed seed stays
+// meaningful: expires_in_days / data_access_expires_in_days.
+type Seed struct {
+	Users []SeedUser `json:"users"`
+}
+
+// SeedUser is one Boring user of a seed.
+type SeedUser struct {
+	Name     string        `json:"name"`
+	Session  string        `json:"session"`
+	Accounts []SeedAccount `json:"accounts"`
+}
+
+// SeedAccount is an account plus relative expiries.
+type SeedAccount struct {
+	boring.Account
+	ExpiresInDays           *float64 `json:"expires_in_days,omitempty"`
+	DataAccessExpiresInDays *float64 `json:"data_access_expires_in_days,omitempty"`
+}
+
+// LoadSeedFile adds the users and accounts of a seed file.
+func (s *Server) LoadSeedFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var seed Seed
+	if err := json.Unmarshal(data, &seed); err != nil {
+		return fmt.Errorf("parsing seed %s: %w", path, err)
+	}
+	return s.LoadSeed(seed)
+}
+
+// LoadSeed adds the users and accounts of seed.
+func (s *Server) LoadSeed(seed Seed) error {
+	now := s.now().UTC().Truncate(time.Second)
+	for _, u := range seed.Users {
+		if u.Name == "" || u.Session == "" {
+			return errors.New("seed user needs a name and a session")
+		}
+		s.AddSession(u.Session, u.Name)
+		for _, sa := range u.Accounts {
+			a := sa.Account
+			if a.AccountID == "" {
+				return fmt.Errorf("seed account of %s has no account_id", u.Name)
+			}
+			if sa.ExpiresInDays != nil {
+				t := now.Add(time.Duration(*sa.ExpiresInDays * float64(24*time.Hour)))
+				a.ExpiresAt = &t
+			}
+			if sa.DataAccessExpiresInDays != nil {
+				t := now.Add(time.Duration(*sa.DataAccessExpiresInDays * float64(24*time.Hour)))
+				a.DataAccessExpiresAt = &t
+			}
+			s.AddAccount(u.Name, a)
+		}
+	}
+	return nil
+}

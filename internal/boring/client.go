@@ -1,0 +1,340 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package boring
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Version is reported in the User-Agent; set at build time with -ldflags.
+var Version = "dev"
+
+// Options tune a Client. Zero values take the defaults in parentheses.
+type Options struct {
+	// HTTPClient is used for every call (a client with the metrics
+	// RoundTripper, no redirects). Its Timeout is not used; see Timeout.
+	HTTPClient *http.Client
+	// Timeout bounds each attempt (10s).
+	Timeout time.Duration
+	// MaxAttempts bounds the attempts of one call, retries included (3).
+	MaxAttempts int
+	// BaseBackoff is the first wait between attempts, doubled after each,
+	// with jitter (250ms).
+	BaseBackoff time.Duration
+	// MaxBackoff caps the wait between attempts (5s). A Retry-After longer
+	// than this is not waited for inside the call: the error is returned with
+	// RetryAfter set, for the caller to schedule.
+	MaxBackoff time.Duration
+	// MaxBodyBytes bounds a response body (32 MiB: ~80,000 accounts).
+	MaxBodyBytes int64
+}
+
+// Client calls Boring's account API over HTTP. It is safe for concurrent use
+// and meant to be shared: one Client, one connection pool.
+type Client struct {
+	base *url.URL
+	http *http.Client
+	opts Options
+}
+
+var _ Interface = (*Client)(nil)
+
+// NewClient returns a Client for the Boring instance at baseURL.
+func NewClient(baseURL string, opts Options) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("parsing Boring URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("boring URL %q must be http or https", baseURL)
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = NewHTTPClient(nil)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 3
+	}
+	if opts.BaseBackoff <= 0 {
+		opts.BaseBackoff = 250 * time.Millisecond
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 5 * time.Second
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 32 << 20
+	}
+	return &Client{base: u, http: opts.HTTPClient, opts: opts}, nil
+}
+
+// NewHTTPClient returns an http.Client for Boring: it records metrics,
+// keeps connections alive and never follows redirects (a redirect would carry
+// the session cookie to wherever it points).
+func NewHTTPClient(base http.RoundTripper) *http.Client {
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 16
+		base = t
+	}
+	return &http.Client{
+		Transport: &MetricsRoundTripper{Next: base},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+type listResponse struct {
+	Accounts []Account `json:"accounts"`
+}
+
+type tokenInfoResponse struct {
+	Success bool       `json:"success"`
+	Data    *TokenInfo `json:"data"`
+}
+
+func (r *tokenInfoResponse) failed() bool { return !r.Success }
+
+func (r *errorResponse) failed() bool { return r.Success != nil && !*r.Success }
+
+type errorResponse struct {
+	Success    *bool   `json:"success"`
+	Error      string  `json:"error"`
+	Message    string  `json:"message"`
+	RetryAfter float64 `json:"retry_after"`
+}
+
+// Endpoint names, also the "endpoint" label of the client metrics.
+const (
+	EndpointListAccounts = "GET /api/accounts"
+	EndpointDisconnect   = "DELETE /api/accounts/{id}"
+	EndpointTokenInfo    = "POST /api/token/info"
+)
+
+// ListAccounts implements Interface.
+func (c *Client) ListAccounts(ctx context.Context, session Session) ([]Account, error) {
+	var out listResponse
+	if err := c.do(ctx, session, EndpointListAccounts, http.MethodGet, "/api/accounts", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Accounts, nil
+}
+
+// TokenInfo implements Interface.
+func (c *Client) TokenInfo(ctx context.Context, session Session, accountID string) (*TokenInfo, error) {
+	body, err := json.Marshal(map[string]string{"account_id": accountID})
+	if err != nil {
+		return nil, err
+	}
+	var out tokenInfoResponse
+	if err := c.do(ctx, session, EndpointTokenInfo, http.MethodPost, "/api/token/info", body, &out); err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		return nil, &APIError{Endpoint: EndpointTokenInfo, StatusCode: http.StatusOK, Message: "answer has no data", kind: ErrUnavailable}
+	}
+	return out.Data, nil
+}
+
+// Disconnect implements Interface.
+func (c *Client) Disconnect(ctx context.Context, session Session, accountID string) error {
+	return c.do(ctx, session, EndpointDisconnect, http.MethodDelete, "/api/accounts/"+url.PathEscape(accountID), nil, nil)
+}
+
+// do runs one call with bounded, jittered retries of retryable failures.
+func (c *Client) do(ctx context.Context, session Session, endpoint, method, path string, body []byte, out any) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = c.attempt(ctx, session, endpoint, method, path, body, out)
+		if err == nil || !Retryable(err) || attempt >= c.opts.MaxAttempts {
+			return err
+		}
+		wait := c.backoff(attempt)
+		if ra, ok := RetryAfter(err); ok {
+			if ra > c.opts.MaxBackoff {
+				return err // too long to hold the caller; it schedules the retry
+			}
+			wait = ra
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.opts.BaseBackoff << (attempt - 1)
+	if d > c.opts.MaxBackoff || d <= 0 {
+		d = c.opts.MaxBackoff
+	}
+	// Full jitter in [d/2, d): callers that failed together spread out.
+	return d/2 + rand.N(d/2+1)
+}
+
+func (c *Client) attempt(ctx context.Context, session Session, endpoint, method, path string, body []byte, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, rd)
+	if err != nil {
+		return &APIError{Endpoint: endpoint, Message: "building request", kind: ErrBadRequest, cause: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "boring-operator/"+Version)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.AddCookie(&http.Cookie{Name: "session", Value: session.Reveal()})
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return &APIError{Endpoint: endpoint, Message: transportMessage(ctx, err), kind: ErrUnavailable, cause: stripURL(err)}
+	}
+	defer func() {
+		// Drain a little so the connection can be reused, then close.
+		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+		_ = resp.Body.Close()
+	}()
+
+	data, err := readLimited(resp.Body, c.opts.MaxBodyBytes)
+	if errors.Is(err, errTooLarge) {
+		return &APIError{Endpoint: endpoint, StatusCode: resp.StatusCode,
+			Message: fmt.Sprintf("body exceeds %d bytes", c.opts.MaxBodyBytes), kind: ErrResponseTooLarge}
+	}
+	if err != nil {
+		return &APIError{Endpoint: endpoint, StatusCode: resp.StatusCode, Message: transportMessage(ctx, err), kind: ErrUnavailable, cause: stripURL(err)}
+	}
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return decodeError(endpoint, resp, data)
+	}
+	if out == nil {
+		var envelope errorResponse
+		out = &envelope
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return &APIError{Endpoint: endpoint, StatusCode: resp.StatusCode, Message: "malformed JSON body", kind: ErrUnavailable, cause: err}
+	}
+	// Some answers are 200 with success:false.
+	if env, ok := out.(interface{ failed() bool }); ok && env.failed() {
+		return decodeError(endpoint, resp, data)
+	}
+	return nil
+}
+
+var errTooLarge = errors.New("body too large")
+
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errTooLarge
+	}
+	return data, nil
+}
+
+func decodeError(endpoint string, resp *http.Response, data []byte) error {
+	var e errorResponse
+	_ = json.Unmarshal(data, &e)
+	status := resp.StatusCode
+	if status >= 200 && status <= 299 && e.Error == "" {
+		e.Error = "Unknown"
+	}
+	msg := e.Message
+	if msg == "" && e.Error == "" {
+		msg = truncate(strings.TrimSpace(string(data)), 200)
+	}
+	apiErr := &APIError{
+		Endpoint:   endpoint,
+		StatusCode: status,
+		Code:       truncate(e.Error, 64),
+		Message:    truncate(msg, 200),
+		kind:       kindFor(status, e.Error),
+	}
+	if apiErr.kind == ErrRateLimited {
+		apiErr.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), e.RetryAfter)
+	}
+	return apiErr
+}
+
+// parseRetryAfter reads Retry-After as seconds or an HTTP date, falling back
+// to the body's retry_after seconds.
+func parseRetryAfter(header string, body float64) time.Duration {
+	if header != "" {
+		if secs, err := strconv.ParseFloat(header, 64); err == nil && secs >= 0 {
+			return time.Duration(secs * float64(time.Second))
+		}
+		if t, err := http.ParseTime(header); err == nil {
+			if d := time.Until(t); d > 0 {
+				return d
+			}
+		}
+	}
+	if body > 0 {
+		return time.Duration(body * float64(time.Second))
+	}
+	return 0
+}
+
+func transportMessage(ctx context.Context, err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return "timed out"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return "connection failed"
+}
+
+// stripURL drops the URL from a *url.Error; the cause keeps the reason.
+func stripURL(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
