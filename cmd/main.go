@@ -21,6 +21,7 @@ package main
 import (
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"os"
 	"strings"
 
@@ -30,13 +31,16 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/controller"
 )
 
 var (
@@ -112,7 +116,12 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	_ = defaultCreds
+	var defaultNS []string
+	for _, ns := range strings.Split(o.defaultCredsNS, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			defaultNS = append(defaultNS, ns)
+		}
+	}
 
 	// GetConfigOrDie leaves client-side throttling off (QPS -1): the API
 	// server's priority and fairness does the limiting.
@@ -126,13 +135,33 @@ func run(o options) error {
 		// The manager exits right after it stops leading, so releasing the
 		// lease on the way out is safe and speeds up the next leader.
 		LeaderElectionReleaseOnCancel: true,
+		Cache: cache.Options{
+			// managedFields are never read; dropping them halves the cache.
+			DefaultTransform: cache.TransformStripManagedFields(),
+		},
 	})
 	if err != nil {
 		return err
 	}
 
-	if _, err := boring.NewClient(o.boringURL, boring.Options{}); err != nil {
+	boringClient, err := boring.NewClient(o.boringURL, boring.Options{})
+	if err != nil {
 		return err
+	}
+	accountMetrics := controller.NewAccountMetrics()
+	ctrlmetrics.Registry.MustRegister(accountMetrics)
+	if err := (&controller.SocialAccountReconciler{
+		Client:                       mgr.GetClient(),
+		APIReader:                    mgr.GetAPIReader(),
+		Scheme:                       mgr.GetScheme(),
+		Recorder:                     mgr.GetEventRecorder("boring-operator"),
+		Boring:                       boring.NewCache(boringClient, boring.CacheOptions{}),
+		DefaultCredentials:           defaultCreds,
+		DefaultCredentialsNamespaces: defaultNS,
+		MaxConcurrentReconciles:      o.maxConcurrentSyncs,
+		Metrics:                      accountMetrics,
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the SocialAccount controller: %w", err)
 	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -81,8 +81,8 @@ type Request struct {
 	Method   string
 	Path     string
 	Status   int
-	// Authenticated says whether a known session came with the request.
-	Authenticated bool
+	// User is the user the session belongs to ("" when unknown).
+	User string
 }
 
 // Server is the stand-in. Its zero value is not usable; see New.
@@ -238,6 +238,19 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.log...)
 }
 
+// CountFor is the number of requests endpoint received with user's session.
+func (s *Server) CountFor(e Endpoint, user string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.log {
+		if r.Endpoint == e && r.User == user {
+			n++
+		}
+	}
+	return n
+}
+
 // ResetLog clears the request log and counters.
 func (s *Server) ResetLog() {
 	s.mu.Lock()
@@ -273,7 +286,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		s.mu.Lock()
-		s.log = append(s.log, Request{Endpoint: ep, Method: r.Method, Path: r.URL.Path, Status: rec.status, Authenticated: authed})
+		s.log = append(s.log, Request{Endpoint: ep, Method: r.Method, Path: r.URL.Path, Status: rec.status, User: user})
 		s.mu.Unlock()
 	}()
 

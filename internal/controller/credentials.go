@@ -1,0 +1,170 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/boring"
+)
+
+// errCredentialsMissing explains why a SocialAccount has no usable session.
+type errCredentialsMissing struct{ reason string }
+
+func (e *errCredentialsMissing) Error() string { return e.reason }
+
+// credentials is where a SocialAccount's session comes from.
+type credentials struct {
+	secret types.NamespacedName
+	key    string
+}
+
+// credentialsFor resolves spec.credentialsRef, or the default credentials
+// when the SocialAccount's namespace may use them.
+func (r *SocialAccountReconciler) credentialsFor(sa *boringv1alpha1.SocialAccount) (credentials, error) {
+	if ref := sa.Spec.CredentialsRef; ref != nil {
+		key := ref.Key
+		if key == "" {
+			key = boringv1alpha1.DefaultCredentialsKey
+		}
+		return credentials{secret: types.NamespacedName{Namespace: sa.Namespace, Name: ref.Name}, key: key}, nil
+	}
+	if r.DefaultCredentials.Name == "" {
+		return credentials{}, &errCredentialsMissing{"spec.credentialsRef is not set and the manager has no --default-credentials"}
+	}
+	if len(r.DefaultCredentialsNamespaces) > 0 && !slices.Contains(r.DefaultCredentialsNamespaces, sa.Namespace) {
+		return credentials{}, &errCredentialsMissing{fmt.Sprintf(
+			"spec.credentialsRef is not set and namespace %q may not use the default credentials", sa.Namespace)}
+	}
+	return credentials{secret: r.DefaultCredentials, key: boringv1alpha1.DefaultCredentialsKey}, nil
+}
+
+// session reads the session value of creds. The value is read from the API
+// server only when the Secret's resourceVersion (from the metadata cache)
+// changed since the last read, so steady state costs no API calls and no
+// cache holds every Secret's data.
+func (r *SocialAccountReconciler) session(ctx context.Context, creds credentials) (boring.Session, error) {
+	meta, err := r.secretMetadata(ctx, creds.secret)
+	if apierrors.IsNotFound(err) {
+		r.secrets.forget(creds.secret)
+		return "", &errCredentialsMissing{fmt.Sprintf("credentials Secret %s not found", creds.secret)}
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading credentials Secret metadata: %w", err)
+	}
+	if v, ok := r.secrets.session(creds.secret, meta.ResourceVersion, creds.key); ok {
+		return v, nil
+	}
+	secret := &corev1.Secret{}
+	if err := r.APIReader.Get(ctx, creds.secret, secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return "", &errCredentialsMissing{fmt.Sprintf("credentials Secret %s not found", creds.secret)}
+		}
+		return "", fmt.Errorf("reading credentials Secret: %w", err)
+	}
+	value := secret.Data[creds.key]
+	r.secrets.rememberSession(creds.secret, secret.ResourceVersion, creds.key, boring.Session(value))
+	if len(value) == 0 {
+		return "", &errCredentialsMissing{fmt.Sprintf("credentials Secret %s has no key %q", creds.secret, creds.key)}
+	}
+	return boring.Session(value), nil
+}
+
+func (r *SocialAccountReconciler) secretMetadata(ctx context.Context, key types.NamespacedName) (*metav1.PartialObjectMetadata, error) {
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := r.Get(ctx, key, meta); err != nil {
+		return nil, err
+	}
+	return meta, nil
+}
+
+// secretVersions remembers, per Secret, the resourceVersion last read or
+// written and what it held: session values of credentials Secrets, and
+// whether an account-ID Secret was verified at that version.
+type secretVersions struct {
+	mu      sync.Mutex
+	entries map[types.NamespacedName]secretVersion
+}
+
+type secretVersion struct {
+	resourceVersion string
+	sessions        map[string]boring.Session
+	// desired is a digest of the account-ID Secret's desired content.
+	desired string
+}
+
+func newSecretVersions() *secretVersions {
+	return &secretVersions{entries: map[types.NamespacedName]secretVersion{}}
+}
+
+func (s *secretVersions) session(key types.NamespacedName, rv, dataKey string) (boring.Session, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[key]
+	if !ok || e.resourceVersion != rv {
+		return "", false
+	}
+	v, ok := e.sessions[dataKey]
+	return v, ok && v != ""
+}
+
+func (s *secretVersions) rememberSession(key types.NamespacedName, rv, dataKey string, v boring.Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.entries[key]
+	if e.resourceVersion != rv || e.sessions == nil {
+		e = secretVersion{resourceVersion: rv, sessions: map[string]boring.Session{}}
+	}
+	e.sessions[dataKey] = v
+	s.entries[key] = e
+}
+
+// verified reports whether the Secret was last seen holding desired at rv.
+func (s *secretVersions) verified(key types.NamespacedName, rv, desired string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[key]
+	return ok && e.resourceVersion == rv && e.desired == desired
+}
+
+func (s *secretVersions) rememberVerified(key types.NamespacedName, rv, desired string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.entries[key] = secretVersion{resourceVersion: rv, desired: desired}
+}
+
+func (s *secretVersions) forget(key types.NamespacedName) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.entries, key)
+}
+
+func isCredentialsMissing(err error) bool {
+	var e *errCredentialsMissing
+	return errors.As(err, &e)
+}

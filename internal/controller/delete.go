@@ -1,0 +1,141 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/boring"
+)
+
+// reconcileDelete disconnects the account in Boring, as the deletion policy
+// says, and then lets the SocialAccount go.
+func (r *SocialAccountReconciler) reconcileDelete(ctx context.Context, sa *boringv1alpha1.SocialAccount) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(sa, boringv1alpha1.Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	log := logf.FromContext(ctx)
+	if sa.EffectiveDeletionPolicy() == boringv1alpha1.DeletionPolicyOrphan {
+		log.Info("Leaving account connected in Boring (deletionPolicy Orphan)")
+		return ctrl.Result{}, r.removeFinalizer(ctx, sa)
+	}
+
+	original := sa.DeepCopy()
+	result, err := r.disconnect(ctx, sa)
+	if err == nil && result.IsZero() && !sa.IsPaused() {
+		return ctrl.Result{}, r.removeFinalizer(ctx, sa)
+	}
+	if perr := r.patchStatus(ctx, original, sa); perr != nil {
+		return ctrl.Result{}, errors.Join(err, perr)
+	}
+	return result, err
+}
+
+// disconnect calls Boring's DELETE unless another live mapping needs the
+// account. A zero result and nil error mean the finalizer may go.
+func (r *SocialAccountReconciler) disconnect(ctx context.Context, sa *boringv1alpha1.SocialAccount) (ctrl.Result, error) {
+	if sa.IsPaused() {
+		r.setSynced(sa, false, boringv1alpha1.ReasonPaused, "Paused: the account is not disconnected until the paused annotation is removed")
+		return ctrl.Result{}, nil
+	}
+	creds, err := r.credentialsFor(sa)
+	var session boring.Session
+	if err == nil {
+		session, err = r.session(ctx, creds)
+	}
+	if err != nil {
+		if isCredentialsMissing(err) {
+			r.setSynced(sa, false, boringv1alpha1.ReasonCredentialsMissing,
+				err.Error()+"; cannot disconnect. Restore the credentials, or set deletionPolicy: Orphan")
+			return ctrl.Result{RequeueAfter: time.Minute}, nil
+		}
+		return ctrl.Result{}, err
+	}
+
+	other, err := r.otherMapping(ctx, sa, session)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if other != nil {
+		r.event(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnectSkipped, "Disconnect",
+			"Not disconnecting account %s: SocialAccount %s/%s still maps it under the same credentials", sa.Spec.AccountID, other.Namespace, other.Name)
+		return ctrl.Result{}, nil
+	}
+
+	err = r.Boring.Client().Disconnect(ctx, session, sa.Spec.AccountID)
+	if err != nil && !errors.Is(err, boring.ErrAccountNotFound) {
+		r.event(sa, corev1.EventTypeWarning, boringv1alpha1.EventDisconnectFailed, "Disconnect",
+			"Failed to disconnect account %s in Boring, will retry: %v", sa.Spec.AccountID, err)
+		r.setReady(sa, false, boringv1alpha1.ReasonDisconnectFailed, "Disconnect failed, retrying: "+err.Error())
+		if wait, ok := boring.RetryAfter(err); ok {
+			return ctrl.Result{RequeueAfter: wait + time.Second}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("disconnecting account: %w", err)
+	}
+	r.Boring.Invalidate(session)
+	r.event(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnected, "Disconnect",
+		"Disconnected account %s in Boring", sa.Spec.AccountID)
+	logf.FromContext(ctx).Info("Disconnected account in Boring", "accountID", sa.Spec.AccountID)
+	return ctrl.Result{}, nil
+}
+
+// otherMapping finds another SocialAccount, not being deleted, that maps the
+// same account ID under the same Boring session.
+func (r *SocialAccountReconciler) otherMapping(ctx context.Context, sa *boringv1alpha1.SocialAccount, session boring.Session) (*boringv1alpha1.SocialAccount, error) {
+	var list boringv1alpha1.SocialAccountList
+	if err := r.List(ctx, &list, client.MatchingFields{IndexAccountID: sa.Spec.AccountID}); err != nil {
+		return nil, fmt.Errorf("listing SocialAccounts mapping %s: %w", sa.Spec.AccountID, err)
+	}
+	for i := range list.Items {
+		o := &list.Items[i]
+		if o.UID == sa.UID || !o.DeletionTimestamp.IsZero() {
+			continue
+		}
+		creds, err := r.credentialsFor(o)
+		if err != nil {
+			continue
+		}
+		s, err := r.session(ctx, creds)
+		if err != nil {
+			continue
+		}
+		if s.Fingerprint() == session.Fingerprint() {
+			return o, nil
+		}
+	}
+	return nil, nil
+}
+
+func (r *SocialAccountReconciler) removeFinalizer(ctx context.Context, sa *boringv1alpha1.SocialAccount) error {
+	base := sa.DeepCopy()
+	controllerutil.RemoveFinalizer(sa, boringv1alpha1.Finalizer)
+	if err := r.Patch(ctx, sa, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	r.Metrics.Forget(client.ObjectKeyFromObject(sa))
+	return nil
+}

@@ -1,0 +1,280 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package controller reconciles SocialAccounts: it syncs each account's
+// validity and expiry from Boring into status, writes the account-ID Secret,
+// raises expiry warnings, and disconnects the account in Boring on deletion.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/boring"
+)
+
+// Field indexes on SocialAccounts.
+const (
+	// IndexAccountID indexes SocialAccounts by spec.accountID.
+	IndexAccountID = "spec.accountID"
+	// IndexCredentials indexes SocialAccounts by the NAMESPACE/NAME of the
+	// credentials Secret they use (their own or the default).
+	IndexCredentials = "credentials"
+)
+
+// SocialAccountReconciler reconciles SocialAccount objects.
+type SocialAccountReconciler struct {
+	client.Client
+	// APIReader reads credentials and Secrets straight from the API server:
+	// the manager caches only Secrets' metadata, never their data.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  events.EventRecorder
+	Clock     clock.PassiveClock
+	// Boring shares one account list per credential between all
+	// SocialAccounts; its Client() does disconnects.
+	Boring *boring.Cache
+
+	// DefaultCredentials is the Secret used without spec.credentialsRef.
+	DefaultCredentials types.NamespacedName
+	// DefaultCredentialsNamespaces limits where DefaultCredentials may be
+	// used; empty means everywhere.
+	DefaultCredentialsNamespaces []string
+	// MaxConcurrentReconciles defaults to 10.
+	MaxConcurrentReconciles int
+	// Metrics reports the accounts at scrape time (optional).
+	Metrics *AccountMetrics
+
+	secrets *secretVersions
+	// written remembers, per SocialAccount UID, the resourceVersions this
+	// controller patched from; seeing one again means the cache has not
+	// caught up with our own write yet.
+	written sync.Map
+}
+
+// +kubebuilder:rbac:groups=boring.aiagent-me.com,resources=socialaccounts,verbs=get;list;watch;patch;delete
+// +kubebuilder:rbac:groups=boring.aiagent-me.com,resources=socialaccounts/status,verbs=get;patch
+// +kubebuilder:rbac:groups=boring.aiagent-me.com,resources=socialaccounts/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile syncs one SocialAccount with Boring.
+func (r *SocialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	sa := &boringv1alpha1.SocialAccount{}
+	if err := r.Get(ctx, req.NamespacedName, sa); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Metrics.Forget(req.NamespacedName)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+
+	if !sa.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, sa)
+	}
+
+	if r.cacheBehind(sa) {
+		// Acting on an object older than our own last write would repeat
+		// that write and its events; wait for the cache to catch up.
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
+
+	if !controllerutil.ContainsFinalizer(sa, boringv1alpha1.Finalizer) {
+		base := sa.DeepCopy()
+		controllerutil.AddFinalizer(sa, boringv1alpha1.Finalizer)
+		if err := r.Patch(ctx, sa, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+		r.wroteFrom(sa.UID, base.ResourceVersion)
+	}
+
+	original := sa.DeepCopy()
+	result, syncErr := r.reconcileNormal(ctx, sa)
+	if err := r.patchStatus(ctx, original, sa); err != nil {
+		return ctrl.Result{}, errors.Join(syncErr, err)
+	}
+	return result, syncErr
+}
+
+// patchStatus writes status only when it changed, stamping lastSyncTime.
+func (r *SocialAccountReconciler) patchStatus(ctx context.Context, original, sa *boringv1alpha1.SocialAccount) error {
+	if equality.Semantic.DeepEqual(original.Status, sa.Status) {
+		return nil
+	}
+	now := metav1.NewTime(r.Clock.Now().Truncate(time.Second))
+	sa.Status.LastSyncTime = &now
+	if err := r.Status().Patch(ctx, sa, client.MergeFrom(original)); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("patching status: %w", err)
+	}
+	r.wroteFrom(sa.UID, original.ResourceVersion)
+	return nil
+}
+
+// wroteFrom records that the object at resourceVersion rv was superseded by
+// our own write.
+func (r *SocialAccountReconciler) wroteFrom(uid types.UID, rv string) {
+	v, _ := r.written.LoadOrStore(uid, &staleVersions{})
+	v.(*staleVersions).add(rv)
+}
+
+// cacheBehind reports whether sa is a version we already superseded. Once
+// the cache shows a newer version, what was remembered is dropped.
+func (r *SocialAccountReconciler) cacheBehind(sa *boringv1alpha1.SocialAccount) bool {
+	v, ok := r.written.Load(sa.UID)
+	if !ok {
+		return false
+	}
+	if v.(*staleVersions).has(sa.ResourceVersion) {
+		return true
+	}
+	r.written.Delete(sa.UID)
+	return false
+}
+
+type staleVersions struct {
+	mu  sync.Mutex
+	rvs []string
+}
+
+func (s *staleVersions) add(rv string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rvs = append(s.rvs, rv)
+}
+
+func (s *staleVersions) has(rv string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Contains(s.rvs, rv)
+}
+
+// SetupWithManager registers the controller, its indexes and its metrics.
+func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	switch {
+	case r.Client == nil || r.APIReader == nil:
+		return errors.New("SocialAccountReconciler needs a Client and an APIReader")
+	case r.Recorder == nil:
+		return errors.New("SocialAccountReconciler needs a Recorder")
+	case r.Boring == nil:
+		return errors.New("SocialAccountReconciler needs a Boring cache")
+	}
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	if r.MaxConcurrentReconciles <= 0 {
+		r.MaxConcurrentReconciles = 10
+	}
+	r.secrets = newSecretVersions()
+
+	if err := IndexSocialAccounts(context.Background(), mgr.GetFieldIndexer(), r.DefaultCredentials); err != nil {
+		return err
+	}
+	if r.Metrics != nil {
+		r.Metrics.reader = mgr.GetCache()
+	}
+
+	secretMeta := &metav1.PartialObjectMetadata{}
+	secretMeta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&boringv1alpha1.SocialAccount{}, builder.WithPredicates(
+			// Spec and annotation changes sync; status-only writes do not.
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}),
+		)).
+		// Secrets are watched as metadata only: the cache never holds a
+		// Secret's data, whoever owns it.
+		// Our own creates need no reconcile; edits and deletes are repaired.
+		Owns(&corev1.Secret{}, builder.OnlyMetadata, builder.WithPredicates(predicate.Funcs{
+			CreateFunc: func(event.CreateEvent) bool { return false },
+		})).
+		Watches(secretMeta, handler.EnqueueRequestsFromMapFunc(r.socialAccountsUsingSecret), builder.WithPredicates(
+			predicate.ResourceVersionChangedPredicate{},
+		)).
+		WithOptions(controller.Options{
+			MaxConcurrentReconciles: r.MaxConcurrentReconciles,
+			// Boring outages back off from 1s to 5m, not to 16m.
+			RateLimiter: workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](time.Second, 5*time.Minute),
+		}).
+		Named("socialaccount").
+		Complete(r)
+}
+
+// IndexSocialAccounts registers the field indexes the controller and the
+// account API use.
+func IndexSocialAccounts(ctx context.Context, indexer client.FieldIndexer, defaultCreds types.NamespacedName) error {
+	if err := indexer.IndexField(ctx, &boringv1alpha1.SocialAccount{}, IndexAccountID, func(o client.Object) []string {
+		return []string{o.(*boringv1alpha1.SocialAccount).Spec.AccountID}
+	}); err != nil {
+		return fmt.Errorf("indexing %s: %w", IndexAccountID, err)
+	}
+	if err := indexer.IndexField(ctx, &boringv1alpha1.SocialAccount{}, IndexCredentials, func(o client.Object) []string {
+		sa := o.(*boringv1alpha1.SocialAccount)
+		if sa.Spec.CredentialsRef != nil {
+			return []string{sa.Namespace + "/" + sa.Spec.CredentialsRef.Name}
+		}
+		if defaultCreds.Name != "" {
+			return []string{defaultCreds.String()}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("indexing %s: %w", IndexCredentials, err)
+	}
+	return nil
+}
+
+// socialAccountsUsingSecret maps a changed Secret to the SocialAccounts whose
+// credentials it holds, so a rotated session resyncs them.
+func (r *SocialAccountReconciler) socialAccountsUsingSecret(ctx context.Context, o client.Object) []reconcile.Request {
+	key := o.GetNamespace() + "/" + o.GetName()
+	var list boringv1alpha1.SocialAccountList
+	if err := r.List(ctx, &list, client.MatchingFields{IndexCredentials: key}); err != nil {
+		logf.FromContext(ctx).Error(err, "Failed to list SocialAccounts using Secret", "secret", klog.KObj(o))
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	}
+	return reqs
+}
