@@ -362,7 +362,3 @@ type SocialAccountList struct {
 	metav1.ListMeta `json:"metadata,omitzero"`
 	Items           []SocialAccount `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&SocialAccount{}, &SocialAccountList{})
-}

@@ -105,7 +105,9 @@ func (r *SocialAccountReconciler) disconnect(ctx context.Context, sa *boringv1al
 
 // otherMapping finds another SocialAccount, not being deleted, that maps the
 // same account ID under the same Boring session.
-func (r *SocialAccountReconciler) otherMapping(ctx context.Context, sa *boringv1alpha1.SocialAccount, session boring.Session) (*boringv1alpha1.SocialAccount, error) {
+func (r *SocialAccountReconciler) otherMapping(
+	ctx context.Context, sa *boringv1alpha1.SocialAccount, session boring.Session,
+) (*boringv1alpha1.SocialAccount, error) {
 	var list boringv1alpha1.SocialAccountList
 	if err := r.List(ctx, &list, client.MatchingFields{IndexAccountID: sa.Spec.AccountID}); err != nil {
 		return nil, fmt.Errorf("listing SocialAccounts mapping %s: %w", sa.Spec.AccountID, err)

@@ -29,22 +29,25 @@ import (
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 )
 
+// accountLabels name a SocialAccount's series.
+var accountLabels = []string{"namespace", "name", "platform"}
+
 var (
 	descExpiration = prometheus.NewDesc("boring_socialaccount_expiration_timestamp_seconds",
 		"When the SocialAccount's token expires (Unix seconds); absent where it never expires.",
-		[]string{"namespace", "name", "platform"}, nil)
+		accountLabels, nil)
 	descDataAccessExpiration = prometheus.NewDesc("boring_socialaccount_data_access_expiration_timestamp_seconds",
 		"When Facebook data access must be re-authorised (Unix seconds).",
-		[]string{"namespace", "name", "platform"}, nil)
+		accountLabels, nil)
 	descValid = prometheus.NewDesc("boring_socialaccount_valid",
 		"1 when Boring reports the SocialAccount's token valid, else 0.",
-		[]string{"namespace", "name", "platform"}, nil)
+		accountLabels, nil)
 	descReady = prometheus.NewDesc("boring_socialaccount_ready",
 		"1 when the SocialAccount's Ready condition is True, else 0.",
-		[]string{"namespace", "name", "platform"}, nil)
+		accountLabels, nil)
 	descLastSync = prometheus.NewDesc("boring_socialaccount_last_sync_timestamp_seconds",
 		"When the SocialAccount was last checked against Boring (Unix seconds), including quiet syncs that wrote nothing.",
-		[]string{"namespace", "name", "platform"}, nil)
+		accountLabels, nil)
 )
 
 // AccountMetrics is a Prometheus collector computed at scrape time from the

@@ -66,12 +66,12 @@ func digest(s *corev1.Secret) string {
 	h := sha256.New()
 	for _, m := range []map[string]string{s.Labels, s.Annotations} {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
-			fmt.Fprintf(h, "%q=%q;", k, m[k])
+			_, _ = fmt.Fprintf(h, "%q=%q;", k, m[k])
 		}
 		h.Write([]byte{0})
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.Data)) {
-		fmt.Fprintf(h, "%q=%q;", k, s.Data[k])
+		_, _ = fmt.Fprintf(h, "%q=%q;", k, s.Data[k])
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }

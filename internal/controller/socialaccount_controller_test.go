@@ -411,7 +411,9 @@ var _ = Describe("SocialAccount controller", func() {
 			backend.SetFault(boringtest.EndpointDisconnect, boringtest.Fault{Status: 500})
 			DeferCleanup(backend.ClearFaults)
 			Expect(k8sClient.Delete(ctx, sa)).To(Succeed())
-			Eventually(func(g Gomega) { g.Expect(eventCount(g, sa, boringv1alpha1.EventDisconnectFailed)).To(BeNumerically(">=", 1)) }).Should(Succeed())
+			Eventually(func(g Gomega) {
+				g.Expect(eventCount(g, sa, boringv1alpha1.EventDisconnectFailed)).To(BeNumerically(">=", 1))
+			}).Should(Succeed())
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionFalse, boringv1alpha1.ReasonDisconnectFailed)
 			Expect(got.Finalizers).To(ContainElement(boringv1alpha1.Finalizer))
 			Expect(backend.Disconnected(id)).To(BeFalse())
@@ -557,11 +559,11 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("shares one list call between SocialAccounts of one credential", func() {
-			var ids []string
+			ids := make([]string, 0, 10)
 			for range 10 {
 				ids = append(ids, t.account(boring.PlatformThreads, 30*day))
 			}
-			var sas []*boringv1alpha1.SocialAccount
+			sas := make([]*boringv1alpha1.SocialAccount, 0, len(ids))
 			for i, id := range ids {
 				sas = append(sas, newSocialAccount(ns, fmt.Sprintf("many-%d", i), id))
 			}
@@ -607,4 +609,3 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 	})
 })
-

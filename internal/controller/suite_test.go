@@ -133,7 +133,7 @@ func startManager() {
 	})
 	Expect(err).NotTo(HaveOccurred())
 
-	client, err := boring.NewClient(backend.URL(), boring.Options{
+	boringClient, err := boring.NewClient(backend.URL(), boring.Options{
 		Timeout: 500 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
 	})
 	Expect(err).NotTo(HaveOccurred())
@@ -144,7 +144,7 @@ func startManager() {
 		Scheme:                       mgr.GetScheme(),
 		Recorder:                     mgr.GetEventRecorder("boring-operator"),
 		Clock:                        fakeClock,
-		Boring:                       boring.NewCache(client, boring.CacheOptions{Now: fakeClock.Now, ErrorTTL: 100 * time.Millisecond}),
+		Boring:                       boring.NewCache(boringClient, boring.CacheOptions{Now: fakeClock.Now, ErrorTTL: 100 * time.Millisecond}),
 		DefaultCredentials:           types.NamespacedName{Namespace: defaultCredsNamespace, Name: "boring-session"},
 		DefaultCredentialsNamespaces: []string{defaultCredsAllowedNS},
 		Metrics:                      metrics,

@@ -198,7 +198,8 @@ func (r *SocialAccountReconciler) readinessEvents(sa *boringv1alpha1.SocialAccou
 	}
 	switch reason {
 	case boringv1alpha1.ReasonTokenValid:
-		r.event(sa, corev1.EventTypeNormal, boringv1alpha1.EventSynced, "Sync", "Account %s (%s) is connected and its token is valid", sa.Status.AccountName, sa.Status.Platform)
+		r.event(sa, corev1.EventTypeNormal, boringv1alpha1.EventSynced, "Sync",
+			"Account %s (%s) is connected and its token is valid", sa.Status.AccountName, sa.Status.Platform)
 	case boringv1alpha1.ReasonTokenInvalid:
 		r.event(sa, corev1.EventTypeWarning, boringv1alpha1.EventTokenInvalid, "Sync", "%s", msg)
 	case boringv1alpha1.ReasonTokenExpired:

@@ -380,10 +380,8 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, f *Fault) bool {
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
-		body := map[string]any{"success": false, "error": name, "message": "Injected fault"}
-		if f.RetryAfterBody > 0 {
-			body["retry_after"] = f.RetryAfterBody
-		}
+		body := errorBody(name, "Injected fault")
+		body.RetryAfter = f.RetryAfterBody
 		writeJSON(w, f.Status, body)
 		return true
 	}
@@ -443,7 +441,7 @@ func (s *Server) disconnect(w http.ResponseWriter, user, id string) {
 		writeError(w, http.StatusNotFound, "AccountNotFound", "Account not found or does not belong to this user")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Account disconnected successfully"})
+	writeJSON(w, http.StatusOK, envelope{Success: true, Message: "Account disconnected successfully"})
 }
 
 func (s *Server) tokenInfo(w http.ResponseWriter, r *http.Request, user string) {
@@ -479,11 +477,24 @@ func (s *Server) tokenInfo(w http.ResponseWriter, r *http.Request, user string) 
 			info.IsValid = false
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": info})
+	writeJSON(w, http.StatusOK, envelope{Success: true, Data: info})
 }
 
 func writeError(w http.ResponseWriter, status int, name, msg string) {
-	writeJSON(w, status, map[string]any{"success": false, "error": name, "message": msg})
+	writeJSON(w, status, errorBody(name, msg))
+}
+
+// envelope is Boring's documented answer shape.
+type envelope struct {
+	Success    bool    `json:"success"`
+	Error      string  `json:"error,omitempty"`
+	Message    string  `json:"message,omitempty"`
+	Data       any     `json:"data,omitempty"`
+	RetryAfter float64 `json:"retry_after,omitempty"`
+}
+
+func errorBody(name, msg string) envelope {
+	return envelope{Error: name, Message: msg}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
