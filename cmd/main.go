@@ -19,9 +19,9 @@ limitations under the License.
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"flag"
-	"fmt"
 	"os"
 	"strings"
 
@@ -34,13 +34,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
-	"github.com/aiagent-me/boring-operator/internal/boring"
-	"github.com/aiagent-me/boring-operator/internal/controller"
+	"github.com/aiagent-me/boring-operator/internal/accountapi"
+	"github.com/aiagent-me/boring-operator/internal/operator"
 )
 
 var (
@@ -144,24 +143,14 @@ func run(o options) error {
 		return err
 	}
 
-	boringClient, err := boring.NewClient(o.boringURL, boring.Options{})
-	if err != nil {
-		return err
-	}
-	accountMetrics := controller.NewAccountMetrics()
-	ctrlmetrics.Registry.MustRegister(accountMetrics)
-	if err := (&controller.SocialAccountReconciler{
-		Client:                       mgr.GetClient(),
-		APIReader:                    mgr.GetAPIReader(),
-		Scheme:                       mgr.GetScheme(),
-		Recorder:                     mgr.GetEventRecorder("boring-operator"),
-		Boring:                       boring.NewCache(boringClient, boring.CacheOptions{}),
+	if _, err := operator.Setup(context.Background(), mgr, operator.Options{
+		BoringURL:                    o.boringURL,
 		DefaultCredentials:           defaultCreds,
 		DefaultCredentialsNamespaces: defaultNS,
-		MaxConcurrentReconciles:      o.maxConcurrentSyncs,
-		Metrics:                      accountMetrics,
-	}).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the SocialAccount controller: %w", err)
+		MaxConcurrentSyncs:           o.maxConcurrentSyncs,
+		API:                          accountapi.ServerOptions{BindAddress: o.apiBindAddress, CertDir: o.apiCertDir},
+	}); err != nil {
+		return err
 	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

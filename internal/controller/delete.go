@@ -30,6 +30,7 @@ import (
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/index"
 )
 
 // reconcileDelete disconnects the account in Boring, as the deletion policy
@@ -109,7 +110,7 @@ func (r *SocialAccountReconciler) otherMapping(
 	ctx context.Context, sa *boringv1alpha1.SocialAccount, session boring.Session,
 ) (*boringv1alpha1.SocialAccount, error) {
 	var list boringv1alpha1.SocialAccountList
-	if err := r.List(ctx, &list, client.MatchingFields{IndexAccountID: sa.Spec.AccountID}); err != nil {
+	if err := r.List(ctx, &list, client.MatchingFields{index.AccountID: sa.Spec.AccountID}); err != nil {
 		return nil, fmt.Errorf("listing SocialAccounts mapping %s: %w", sa.Spec.AccountID, err)
 	}
 	for i := range list.Items {

@@ -50,15 +50,7 @@ import (
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
-)
-
-// Field indexes on SocialAccounts.
-const (
-	// IndexAccountID indexes SocialAccounts by spec.accountID.
-	IndexAccountID = "spec.accountID"
-	// IndexCredentials indexes SocialAccounts by the NAMESPACE/NAME of the
-	// credentials Secret they use (their own or the default).
-	IndexCredentials = "credentials"
+	"github.com/aiagent-me/boring-operator/internal/index"
 )
 
 // SocialAccountReconciler reconciles SocialAccount objects.
@@ -189,7 +181,8 @@ func (s *staleVersions) has(rv string) bool {
 	return slices.Contains(s.rvs, rv)
 }
 
-// SetupWithManager registers the controller, its indexes and its metrics.
+// SetupWithManager registers the controller. The manager must have the
+// indexes of package index registered.
 func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	switch {
 	case r.Client == nil || r.APIReader == nil:
@@ -207,9 +200,6 @@ func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	r.secrets = newSecretVersions()
 
-	if err := IndexSocialAccounts(context.Background(), mgr.GetFieldIndexer(), r.DefaultCredentials); err != nil {
-		return err
-	}
 	if r.Metrics != nil {
 		r.Metrics.reader = mgr.GetCache()
 	}
@@ -240,35 +230,12 @@ func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
-// IndexSocialAccounts registers the field indexes the controller and the
-// account API use.
-func IndexSocialAccounts(ctx context.Context, indexer client.FieldIndexer, defaultCreds types.NamespacedName) error {
-	if err := indexer.IndexField(ctx, &boringv1alpha1.SocialAccount{}, IndexAccountID, func(o client.Object) []string {
-		return []string{o.(*boringv1alpha1.SocialAccount).Spec.AccountID}
-	}); err != nil {
-		return fmt.Errorf("indexing %s: %w", IndexAccountID, err)
-	}
-	if err := indexer.IndexField(ctx, &boringv1alpha1.SocialAccount{}, IndexCredentials, func(o client.Object) []string {
-		sa := o.(*boringv1alpha1.SocialAccount)
-		if sa.Spec.CredentialsRef != nil {
-			return []string{sa.Namespace + "/" + sa.Spec.CredentialsRef.Name}
-		}
-		if defaultCreds.Name != "" {
-			return []string{defaultCreds.String()}
-		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("indexing %s: %w", IndexCredentials, err)
-	}
-	return nil
-}
-
 // socialAccountsUsingSecret maps a changed Secret to the SocialAccounts whose
 // credentials it holds, so a rotated session resyncs them.
 func (r *SocialAccountReconciler) socialAccountsUsingSecret(ctx context.Context, o client.Object) []reconcile.Request {
 	key := o.GetNamespace() + "/" + o.GetName()
 	var list boringv1alpha1.SocialAccountList
-	if err := r.List(ctx, &list, client.MatchingFields{IndexCredentials: key}); err != nil {
+	if err := r.List(ctx, &list, client.MatchingFields{index.Credentials: key}); err != nil {
 		logf.FromContext(ctx).Error(err, "Failed to list SocialAccounts using Secret", "secret", klog.KObj(o))
 		return nil
 	}

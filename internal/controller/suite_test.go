@@ -43,6 +43,7 @@ import (
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
+	"github.com/aiagent-me/boring-operator/internal/index"
 )
 
 var (
@@ -126,6 +127,7 @@ func startManager() {
 	fakeClock = testingclock.NewFakeClock(time.Now().Truncate(time.Second))
 	backend.SetClock(fakeClock.Now)
 
+	defaultCreds := types.NamespacedName{Namespace: defaultCredsNamespace, Name: "boring-session"}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.Scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
@@ -137,6 +139,7 @@ func startManager() {
 		Timeout: 500 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
 	})
 	Expect(err).NotTo(HaveOccurred())
+	Expect(index.Register(ctx, mgr.GetFieldIndexer(), defaultCreds)).To(Succeed())
 	metrics = NewAccountMetrics()
 	Expect((&SocialAccountReconciler{
 		Client:                       mgr.GetClient(),
@@ -145,7 +148,7 @@ func startManager() {
 		Recorder:                     mgr.GetEventRecorder("boring-operator"),
 		Clock:                        fakeClock,
 		Boring:                       boring.NewCache(boringClient, boring.CacheOptions{Now: fakeClock.Now, ErrorTTL: 100 * time.Millisecond}),
-		DefaultCredentials:           types.NamespacedName{Namespace: defaultCredsNamespace, Name: "boring-session"},
+		DefaultCredentials:           defaultCreds,
 		DefaultCredentialsNamespaces: []string{defaultCredsAllowedNS},
 		Metrics:                      metrics,
 	}).SetupWithManager(mgr)).To(Succeed())

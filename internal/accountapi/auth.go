@@ -1,0 +1,185 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package accountapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+	authnv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+)
+
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
+
+// Caller is an authenticated Kubernetes user.
+type Caller struct {
+	authnv1.UserInfo
+	// key is a one-way hash of the caller's token: what the caches use.
+	key string
+}
+
+// Authorizer decides who a caller is and what they may do.
+type Authorizer interface {
+	// Authenticate returns the caller a token belongs to, nil if none.
+	Authenticate(ctx context.Context, token string) (*Caller, error)
+	// Allowed reports whether caller may do verb on SocialAccounts in
+	// namespace ("" meaning every namespace).
+	Allowed(ctx context.Context, caller *Caller, verb, namespace string) (bool, error)
+}
+
+// NewCaller returns a Caller for a token; Authorizer implementations use it.
+func NewCaller(user authnv1.UserInfo, token string) *Caller {
+	return &Caller{UserInfo: user, key: tokenKey(token)}
+}
+
+// Reviewer is the Authorizer of the manager: it checks callers with
+// TokenReview and SubjectAccessReview,
+// remembering answers for a short TTL keyed by a hash of the token, so a
+// busy dashboard costs a handful of reviews, not one per request.
+type Reviewer struct {
+	client client.Client
+	ttl    time.Duration
+	now    func() time.Time
+
+	group singleflight.Group
+	mu    sync.Mutex
+	authn map[string]authnEntry
+	authz map[string]authzEntry
+}
+
+type authnEntry struct {
+	caller  *Caller
+	expires time.Time
+}
+
+type authzEntry struct {
+	allowed bool
+	expires time.Time
+}
+
+var _ Authorizer = (*Reviewer)(nil)
+
+// NewReviewer returns a Reviewer that creates reviews with c.
+func NewReviewer(c client.Client, ttl time.Duration) *Reviewer {
+	if ttl <= 0 {
+		ttl = 10 * time.Second
+	}
+	return &Reviewer{client: c, ttl: ttl, now: time.Now, authn: map[string]authnEntry{}, authz: map[string]authzEntry{}}
+}
+
+// maxEntries bounds each cache; past it, expired entries are swept and, if
+// still full, everything is dropped (answers are cheap to get again).
+const maxEntries = 10_000
+
+func tokenKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// Authenticate returns the caller a bearer token belongs to, or nil when the
+// API server does not accept the token.
+func (a *Reviewer) Authenticate(ctx context.Context, token string) (*Caller, error) {
+	key := tokenKey(token)
+	a.mu.Lock()
+	e, ok := a.authn[key]
+	a.mu.Unlock()
+	if ok && a.now().Before(e.expires) {
+		return e.caller, nil
+	}
+	v, err, _ := a.group.Do("authn/"+key, func() (any, error) {
+		review := &authnv1.TokenReview{Spec: authnv1.TokenReviewSpec{Token: token}}
+		if err := a.client.Create(ctx, review); err != nil {
+			return nil, fmt.Errorf("creating TokenReview: %w", err)
+		}
+		var caller *Caller
+		if review.Status.Authenticated {
+			caller = &Caller{UserInfo: review.Status.User, key: key}
+		}
+		a.mu.Lock()
+		if len(a.authn) >= maxEntries {
+			sweep(a.authn, a.now(), func(e authnEntry) time.Time { return e.expires })
+		}
+		a.authn[key] = authnEntry{caller: caller, expires: a.now().Add(a.ttl)}
+		a.mu.Unlock()
+		return caller, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Caller), nil
+}
+
+// Allowed reports whether caller may do verb on SocialAccounts in namespace
+// ("" meaning every namespace).
+func (a *Reviewer) Allowed(ctx context.Context, caller *Caller, verb, namespace string) (bool, error) {
+	key := caller.key + "/" + verb + "/" + namespace
+	a.mu.Lock()
+	e, ok := a.authz[key]
+	a.mu.Unlock()
+	if ok && a.now().Before(e.expires) {
+		return e.allowed, nil
+	}
+	v, err, _ := a.group.Do("authz/"+key, func() (any, error) {
+		extra := map[string]authzv1.ExtraValue{}
+		for k, v := range caller.Extra {
+			extra[k] = authzv1.ExtraValue(v)
+		}
+		review := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
+			User: caller.Username, UID: caller.UID, Groups: caller.Groups, Extra: extra,
+			ResourceAttributes: &authzv1.ResourceAttributes{
+				Namespace: namespace, Verb: verb,
+				Group: boringv1alpha1.GroupVersion.Group, Resource: "socialaccounts",
+			},
+		}}
+		if err := a.client.Create(ctx, review); err != nil {
+			return nil, fmt.Errorf("creating SubjectAccessReview: %w", err)
+		}
+		allowed := review.Status.Allowed && !review.Status.Denied
+		a.mu.Lock()
+		if len(a.authz) >= maxEntries {
+			sweep(a.authz, a.now(), func(e authzEntry) time.Time { return e.expires })
+		}
+		a.authz[key] = authzEntry{allowed: allowed, expires: a.now().Add(a.ttl)}
+		a.mu.Unlock()
+		return allowed, nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return v.(bool), nil
+}
+
+func sweep[E any](m map[string]E, now time.Time, expires func(E) time.Time) {
+	for k, e := range m {
+		if !now.Before(expires(e)) {
+			delete(m, k)
+		}
+	}
+	if len(m) >= maxEntries {
+		clear(m)
+	}
+}

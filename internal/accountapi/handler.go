@@ -1,0 +1,356 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package accountapi serves Boring's documented account endpoints
+// (GET /api/accounts, DELETE /api/accounts/{account_id}, POST /api/token/info)
+// over the cluster's SocialAccounts, from the manager's cache, so scripts and
+// dashboards written for Boring work against the cluster. Callers present a
+// Kubernetes bearer token (header or session cookie); they see and delete
+// only what RBAC lets them list, get and delete.
+package accountapi
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/index"
+)
+
+// maxBodyBytes bounds a request body; token info bodies are tiny.
+const maxBodyBytes = 64 << 10
+
+// Handler serves the account API.
+type Handler struct {
+	// Reader lists SocialAccounts, normally the manager's cache.
+	Reader client.Reader
+	// Writer deletes SocialAccounts.
+	Writer client.Writer
+	Auth   Authorizer
+	Clock  clock.PassiveClock
+
+	mux *http.ServeMux
+}
+
+// NewHandler returns the API's http.Handler.
+func NewHandler(reader client.Reader, writer client.Writer, auth Authorizer, clk clock.PassiveClock) *Handler {
+	if clk == nil {
+		clk = clock.RealClock{}
+	}
+	h := &Handler{Reader: reader, Writer: writer, Auth: auth, Clock: clk, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /api/accounts", h.authenticated(h.list))
+	h.mux.HandleFunc("DELETE /api/accounts/{account_id}", h.authenticated(h.delete))
+	h.mux.HandleFunc("POST /api/token/info", h.authenticated(h.tokenInfo))
+	// Known paths with another method: 405 in the documented error shape.
+	h.mux.HandleFunc("/api/accounts", methodNotAllowed(http.MethodGet))
+	h.mux.HandleFunc("/api/accounts/{account_id}", methodNotAllowed(http.MethodDelete))
+	h.mux.HandleFunc("/api/token/info", methodNotAllowed(http.MethodPost))
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "NotFound", "No such endpoint")
+	})
+	return h
+}
+
+// ServeHTTP implements http.Handler; a panic answers 500 without a trace.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			logf.FromContext(r.Context()).Error(nil, "Account API handler panicked", "path", r.URL.Path)
+			writeError(w, http.StatusInternalServerError, "InternalServerError", "Internal error")
+		}
+	}()
+	// ServeMux would redirect unclean paths with an HTML body; an API client
+	// gets a JSON 404 instead.
+	if p := r.URL.Path; p == "" || p[0] != '/' || path.Clean(p) != p {
+		writeError(w, http.StatusNotFound, "NotFound", "No such endpoint")
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+func methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "Use "+allow)
+	}
+}
+
+type authedHandler func(w http.ResponseWriter, r *http.Request, caller *Caller)
+
+// authenticated runs next for callers with a valid Kubernetes token, given as
+// "Authorization: Bearer <token>" or as the session cookie.
+func (h *Handler) authenticated(next authedHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token := bearerToken(r)
+		if token == "" {
+			writeError(w, http.StatusUnauthorized, "Unauthorized", "A Kubernetes bearer token is required (Authorization: Bearer, or the session cookie)")
+			return
+		}
+		caller, err := h.Auth.Authenticate(r.Context(), token)
+		if err != nil {
+			logf.FromContext(r.Context()).Error(err, "Failed to review a token")
+			writeError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "Could not check the token; try again")
+			return
+		}
+		if caller == nil {
+			writeError(w, http.StatusUnauthorized, "Unauthorized", "The token was not accepted")
+			return
+		}
+		next(w, r, caller)
+	}
+}
+
+func bearerToken(r *http.Request) string {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		scheme, token, ok := strings.Cut(auth, " ")
+		if ok && strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(token)
+		}
+		return ""
+	}
+	if c, err := r.Cookie("session"); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// account is one entry of GET /api/accounts: Boring's documented fields plus
+// where the SocialAccount lives.
+type account struct {
+	AccountID           string     `json:"account_id"`
+	SocialChannelType   string     `json:"social_channel_type"`
+	IsValid             bool       `json:"is_valid"`
+	ExpiresAt           *time.Time `json:"expires_at"`
+	PageName            string     `json:"page_name,omitempty"`
+	PageID              string     `json:"page_id,omitempty"`
+	DataAccessExpiresAt *time.Time `json:"data_access_expires_at,omitempty"`
+	IGUsername          string     `json:"ig_username,omitempty"`
+	IGAccountID         string     `json:"ig_account_id,omitempty"`
+	AccountType         string     `json:"account_type,omitempty"`
+	ThreadsUsername     string     `json:"threads_username,omitempty"`
+	ThreadsID           string     `json:"threads_id,omitempty"`
+	ThreadsPicture      string     `json:"threads_profile_picture,omitempty"`
+	Namespace           string     `json:"namespace"`
+	Name                string     `json:"name"`
+}
+
+func toAccount(sa *boringv1alpha1.SocialAccount) account {
+	st := &sa.Status
+	a := account{
+		AccountID: sa.Spec.AccountID, SocialChannelType: string(st.Platform),
+		IsValid:   st.IsValid != nil && *st.IsValid,
+		ExpiresAt: timePtr(st.ExpiresAt), DataAccessExpiresAt: timePtr(st.DataAccessExpiresAt),
+		Namespace: sa.Namespace, Name: sa.Name,
+	}
+	if f := st.Facebook; f != nil {
+		a.PageName, a.PageID = f.PageName, f.PageID
+	}
+	if i := st.Instagram; i != nil {
+		a.IGUsername, a.IGAccountID, a.AccountType = i.Username, i.AccountID, i.AccountType
+	}
+	if t := st.Threads; t != nil {
+		a.ThreadsUsername, a.ThreadsID, a.ThreadsPicture = t.Username, t.UserID, t.ProfilePictureURL
+	}
+	return a
+}
+
+// visible filters SocialAccounts to the synced, live ones in namespaces where
+// caller may do verb. One review per namespace, cached.
+func (h *Handler) visible(ctx context.Context, caller *Caller, verb string, items []boringv1alpha1.SocialAccount) ([]*boringv1alpha1.SocialAccount, error) {
+	all, err := h.Auth.Allowed(ctx, caller, verb, "")
+	if err != nil {
+		return nil, err
+	}
+	allowed := map[string]bool{}
+	out := make([]*boringv1alpha1.SocialAccount, 0, len(items))
+	for i := range items {
+		sa := &items[i]
+		if !sa.DeletionTimestamp.IsZero() || sa.Status.Platform == "" {
+			continue
+		}
+		ok, seen := allowed[sa.Namespace]
+		if !all && !seen {
+			if ok, err = h.Auth.Allowed(ctx, caller, verb, sa.Namespace); err != nil {
+				return nil, err
+			}
+			allowed[sa.Namespace] = ok
+		}
+		if all || ok {
+			out = append(out, sa)
+		}
+	}
+	slices.SortFunc(out, func(a, b *boringv1alpha1.SocialAccount) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	return out, nil
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, caller *Caller) {
+	var opts []client.ListOption
+	if ns := r.URL.Query().Get("namespace"); ns != "" {
+		opts = append(opts, client.InNamespace(ns))
+	}
+	var list boringv1alpha1.SocialAccountList
+	if err := h.Reader.List(r.Context(), &list, opts...); err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	sas, err := h.visible(r.Context(), caller, "list", list.Items)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	accounts := make([]account, 0, len(sas))
+	for _, sa := range sas {
+		accounts = append(accounts, toAccount(sa))
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Accounts []account `json:"accounts"`
+	}{accounts})
+}
+
+// byAccountID lists the SocialAccounts mapping id that caller may do verb on.
+func (h *Handler) byAccountID(ctx context.Context, caller *Caller, verb, id string) ([]*boringv1alpha1.SocialAccount, error) {
+	var list boringv1alpha1.SocialAccountList
+	if err := h.Reader.List(ctx, &list, client.MatchingFields{index.AccountID: id}); err != nil {
+		return nil, err
+	}
+	return h.visible(ctx, caller, verb, list.Items)
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request, caller *Caller) {
+	id := r.PathValue("account_id")
+	sas, err := h.byAccountID(r.Context(), caller, "delete", id)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if len(sas) == 0 {
+		writeNotFound(w)
+		return
+	}
+	log := logf.FromContext(r.Context())
+	for _, sa := range sas {
+		if err := h.Writer.Delete(r.Context(), sa, client.Preconditions{UID: &sa.UID}); client.IgnoreNotFound(err) != nil {
+			h.internalError(w, r, err)
+			return
+		}
+		log.Info("Deleted SocialAccount through the account API", "socialAccount", klog.KObj(sa), "user", caller.Username)
+	}
+	writeJSON(w, http.StatusOK, envelope{Success: true, Message: "Account disconnected successfully"})
+}
+
+type tokenInfo struct {
+	IsValid         bool       `json:"is_valid"`
+	ExpiresAt       *time.Time `json:"expires_at"`
+	DaysUntilExpiry *int       `json:"days_until_expiry"`
+	Platform        string     `json:"platform"`
+	AccountName     string     `json:"account_name"`
+}
+
+func (h *Handler) tokenInfo(w http.ResponseWriter, r *http.Request, caller *Caller) {
+	var body struct {
+		AccountID *string `json:"account_id"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err := dec.Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "The body must be a JSON object like {\"account_id\":\"...\"}")
+		return
+	}
+	if body.AccountID == nil || *body.AccountID == "" {
+		writeError(w, http.StatusBadRequest, "MissingParameter", "account_id is required")
+		return
+	}
+	sas, err := h.byAccountID(r.Context(), caller, "get", *body.AccountID)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if len(sas) == 0 {
+		writeNotFound(w)
+		return
+	}
+	st := &sas[0].Status
+	info := tokenInfo{
+		IsValid: st.IsValid != nil && *st.IsValid, ExpiresAt: timePtr(st.ExpiresAt),
+		Platform: string(st.Platform), AccountName: st.AccountName,
+	}
+	if info.ExpiresAt != nil {
+		now := h.Clock.Now()
+		days := boring.DaysUntil(now, *info.ExpiresAt)
+		info.DaysUntilExpiry = &days
+		if !info.ExpiresAt.After(now) {
+			info.IsValid = false
+		}
+	}
+	writeJSON(w, http.StatusOK, envelope{Success: true, Data: info})
+}
+
+func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	logf.FromContext(r.Context()).Error(err, "Account API request failed", "path", r.URL.Path)
+	writeError(w, http.StatusInternalServerError, "InternalServerError", "Internal error")
+}
+
+// envelope is Boring's answer shape.
+type envelope struct {
+	Success bool   `json:"success"`
+	Error   string `json:"error,omitempty"`
+	Message string `json:"message,omitempty"`
+	Data    any    `json:"data,omitempty"`
+}
+
+func writeNotFound(w http.ResponseWriter) {
+	writeError(w, http.StatusNotFound, "AccountNotFound", "Account not found or does not belong to this user")
+}
+
+func writeError(w http.ResponseWriter, status int, name, msg string) {
+	writeJSON(w, status, envelope{Error: name, Message: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func timePtr(t *metav1.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.UTC()
+	return &v
+}

@@ -1,0 +1,155 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package accountapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
+	authnv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/accountapi"
+	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
+	"github.com/aiagent-me/boring-operator/internal/operator"
+)
+
+var (
+	ctx       context.Context
+	cancel    context.CancelFunc
+	testEnv   *envtest.Environment
+	cfg       *rest.Config
+	k8sClient client.Client
+	backend   *boringtest.Server
+	apiURL    string
+	mgrDone   = make(chan struct{})
+)
+
+func TestAccountAPI(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Account API Suite")
+}
+
+var _ = BeforeSuite(func() {
+	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	ctx, cancel = context.WithCancel(context.Background())
+	Expect(boringv1alpha1.AddToScheme(scheme.Scheme)).To(Succeed())
+	testEnv = &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	var err error
+	cfg, err = testEnv.Start()
+	Expect(err).NotTo(HaveOccurred())
+	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme.Scheme})
+	Expect(err).NotTo(HaveOccurred())
+
+	backend = boringtest.NewServer()
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme: scheme.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	op, err := operator.Setup(ctx, mgr, operator.Options{
+		BoringURL:    backend.URL(),
+		Boring:       boring.Options{Timeout: time.Second, BaseBackoff: 10 * time.Millisecond},
+		API:          accountapi.ServerOptions{BindAddress: "127.0.0.1:0"},
+		AuthCacheTTL: time.Second,
+		Registry:     prometheus.NewRegistry(),
+	})
+	Expect(err).NotTo(HaveOccurred())
+	apiURL = "http://" + op.APIAddress
+	go func() {
+		defer GinkgoRecover()
+		defer close(mgrDone)
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
+})
+
+var _ = AfterSuite(func() {
+	cancel()
+	Eventually(mgrDone, 30*time.Second).Should(BeClosed())
+	backend.Close()
+	Expect(testEnv.Stop()).To(Succeed())
+})
+
+// call sends a request to the account API and decodes its JSON answer.
+func call(method, path, token string, body string, asCookie bool) (int, map[string]any, string) {
+	req, err := http.NewRequestWithContext(ctx, method, apiURL+path, strings.NewReader(body))
+	Expect(err).NotTo(HaveOccurred())
+	switch {
+	case token != "" && asCookie:
+		req.AddCookie(&http.Cookie{Name: "session", Value: token})
+	case token != "":
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer func() { _ = resp.Body.Close() }()
+	raw, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(resp.Header.Get("Content-Type")).To(Equal("application/json"))
+	out := map[string]any{}
+	Expect(json.Unmarshal(raw, &out)).To(Succeed(), "body %q", raw)
+	return resp.StatusCode, out, string(raw)
+}
+
+// serviceAccountToken makes a ServiceAccount and returns a token for it from
+// the TokenRequest API.
+func serviceAccountToken(ns, name string) string {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
+	Expect(k8sClient.Create(ctx, sa)).To(Succeed())
+	tr := &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: ptr.To(int64(3600))}}
+	Expect(k8sClient.SubResource("token").Create(ctx, sa, tr)).To(Succeed())
+	Expect(tr.Status.Token).NotTo(BeEmpty())
+	return tr.Status.Token
+}
+
+// grant lets the ServiceAccount do verbs on SocialAccounts in ns.
+func grant(ns, saNamespace, saName string, verbs ...string) {
+	role := &rbacv1.Role{
+		ObjectMeta: metav1.ObjectMeta{Name: "socialaccounts-" + saName, Namespace: ns},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{boringv1alpha1.GroupVersion.Group}, Resources: []string{"socialaccounts"}, Verbs: verbs}},
+	}
+	Expect(k8sClient.Create(ctx, role)).To(Succeed())
+	Expect(k8sClient.Create(ctx, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: role.Name, Namespace: ns},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: saNamespace, Name: saName}},
+	})).To(Succeed())
+}

@@ -1,0 +1,112 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package operator wires boring-operator into a controller-runtime manager:
+// the SocialAccount field indexes, the controller with its Boring client and
+// shared account cache, the account metrics, and the embedded account API.
+// cmd/main.go, the tests and the benchmarks all assemble the product here.
+package operator
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/aiagent-me/boring-operator/internal/accountapi"
+	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/controller"
+	"github.com/aiagent-me/boring-operator/internal/index"
+)
+
+// Options configure the operator; the zero value of each field is its flag's default.
+type Options struct {
+	BoringURL string
+	// Boring tunes the Boring client (timeouts, retries).
+	Boring boring.Options
+	// Clock is injected by tests (real clock otherwise).
+	Clock clock.PassiveClock
+
+	DefaultCredentials           types.NamespacedName
+	DefaultCredentialsNamespaces []string
+	MaxConcurrentSyncs           int
+
+	// API is where the account API listens ("0" disables it).
+	API accountapi.ServerOptions
+	// AuthCacheTTL is how long token and access reviews are reused (10s).
+	AuthCacheTTL time.Duration
+
+	// Registry receives the account metrics (controller-runtime's registry).
+	Registry prometheus.Registerer
+}
+
+// Operator is what Setup added to the manager.
+type Operator struct {
+	Reconciler *controller.SocialAccountReconciler
+	Metrics    *controller.AccountMetrics
+	// APIAddress is the account API's bound address ("" when disabled).
+	APIAddress string
+}
+
+// Setup adds the operator to mgr.
+func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	if opts.Registry == nil {
+		opts.Registry = ctrlmetrics.Registry
+	}
+	if err := index.Register(ctx, mgr.GetFieldIndexer(), opts.DefaultCredentials); err != nil {
+		return nil, err
+	}
+
+	client, err := boring.NewClient(opts.BoringURL, opts.Boring)
+	if err != nil {
+		return nil, err
+	}
+	metrics := controller.NewAccountMetrics()
+	if err := opts.Registry.Register(metrics); err != nil {
+		return nil, fmt.Errorf("registering account metrics: %w", err)
+	}
+	r := &controller.SocialAccountReconciler{
+		Client:                       mgr.GetClient(),
+		APIReader:                    mgr.GetAPIReader(),
+		Scheme:                       mgr.GetScheme(),
+		Recorder:                     mgr.GetEventRecorder("boring-operator"),
+		Clock:                        opts.Clock,
+		Boring:                       boring.NewCache(client, boring.CacheOptions{Now: opts.Clock.Now}),
+		DefaultCredentials:           opts.DefaultCredentials,
+		DefaultCredentialsNamespaces: opts.DefaultCredentialsNamespaces,
+		MaxConcurrentReconciles:      opts.MaxConcurrentSyncs,
+		Metrics:                      metrics,
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the SocialAccount controller: %w", err)
+	}
+
+	handler := accountapi.NewHandler(mgr.GetClient(), mgr.GetClient(),
+		accountapi.NewReviewer(mgr.GetClient(), opts.AuthCacheTTL), opts.Clock)
+	addr, err := accountapi.AddToManager(mgr, handler, opts.API)
+	if err != nil {
+		return nil, err
+	}
+	return &Operator{Reconciler: r, Metrics: metrics, APIAddress: addr}, nil
+}
