@@ -1,0 +1,107 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command dev runs boring-operator on this machine with no cluster and no
+// Boring account (see internal/devenv). `make dev` runs it; Ctrl-C stops
+// everything it started.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/aiagent-me/boring-operator/internal/devenv"
+)
+
+func main() {
+	apiAddr := flag.String("api-bind-address", "127.0.0.1:8082", "Where the account API listens (port 0 picks a free one).")
+	stateDir := flag.String("state-dir", filepath.Join("bin", "dev"), "Folder for the kubeconfig and the dashboard token.")
+	verbose := flag.Bool("verbose", false, "Print the manager's log.")
+	flag.Parse()
+
+	if *verbose {
+		ctrl.SetLogger(zap.New(zap.UseDevMode(true)))
+	} else {
+		ctrl.SetLogger(logr.Discard())
+	}
+	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	if assets == "" {
+		fail("KUBEBUILDER_ASSETS is not set; run `make dev`, which builds the control plane first")
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		fail(err.Error())
+	}
+	if !devenv.FreePort(*apiAddr) {
+		fmt.Fprintf(os.Stderr, "%s is taken; the account API takes a free port instead\n", *apiAddr)
+		*apiAddr = "127.0.0.1:0"
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Println("Starting a local control plane, the Boring stand-in and the manager...")
+	env, err := devenv.Start(ctx, devenv.Options{Root: root, StateDir: *stateDir, AssetsDir: assets, APIAddress: *apiAddr})
+	if err != nil {
+		fail("Failed to start the dev environment: " + err.Error())
+	}
+	defer env.Stop()
+
+	waitCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	ready := devenv.WaitForSamples(waitCtx, env.Client)
+	cancel()
+
+	fmt.Printf(`
+boring-operator is running (samples synced: %v).
+
+  Boring stand-in:   %s
+  Account API:       %s
+  kubectl:           %s
+
+Paste into another terminal:
+
+  export KUBECONFIG=%s
+  %s get socialaccounts -A
+  %s get socialaccounts -A -o wide
+  %s describe socialaccount -n %s client-a-instagram
+  %s
+
+Press Ctrl-C to stop everything.
+`, ready == nil, env.BoringURL, env.APIURL, env.Kubectl, env.Kubeconfig, env.Kubectl, env.Kubectl, env.Kubectl, devenv.Namespace, env.CurlCommand())
+
+	select {
+	case <-ctx.Done():
+		fmt.Println("\nStopping...")
+	case err := <-env.Done():
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "The manager stopped:", err)
+		}
+	}
+}
+
+func fail(msg string) {
+	fmt.Fprintln(os.Stderr, msg)
+	os.Exit(1)
+}
