@@ -57,9 +57,9 @@ import (
 
 // Names the dev environment creates.
 const (
-	Namespace        = "marketing"
-	CredentialsName  = "boring-session"
-	ViewerName       = "dashboard"
+	Namespace         = "marketing"
+	CredentialsName   = "boring-session"
+	ViewerName        = "dashboard"
 	demoSessionOfSeed = "demo-session-not-a-real-secret" //nolint:gosec // the stand-in's demo session
 )
 
@@ -290,7 +290,8 @@ func (e *Env) Stop() {
 	if e.cancel != nil {
 		e.cancel()
 		select {
-		case <-e.done:
+		case err := <-e.done:
+			_ = err // the manager's own exit reason is not news while stopping
 		case <-time.After(15 * time.Second):
 		}
 	}
