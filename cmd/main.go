@@ -65,6 +65,7 @@ type options struct {
 	apiBindAddress     string
 	apiCertDir         string
 	maxConcurrentSyncs int
+	pprofAddr          string
 }
 
 func main() {
@@ -86,6 +87,7 @@ func main() {
 	flag.StringVar(&o.apiBindAddress, "api-bind-address", ":8082", "The address the embedded account API binds to (0 disables it).")
 	flag.StringVar(&o.apiCertDir, "api-cert-dir", "", "Folder with tls.crt and tls.key for the account API; plain HTTP when empty.")
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", 10, "How many SocialAccounts are synced at once.")
+	flag.StringVar(&o.pprofAddr, "pprof-bind-address", "", "The address pprof binds to (empty disables it).")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -129,6 +131,7 @@ func run(o options) error {
 		Scheme:                 scheme,
 		Metrics:                metricsOpts,
 		HealthProbeBindAddress: o.probeAddr,
+		PprofBindAddress:       o.pprofAddr,
 		LeaderElection:         o.leaderElect,
 		LeaderElectionID:       "boring-operator.boring.aiagent-me.com",
 		// The manager exits right after it stops leading, so releasing the

@@ -59,7 +59,12 @@ type cacheEntry struct {
 	snap     *Snapshot
 	err      error
 	errUntil time.Time
+	used     time.Time
 }
+
+// idleEntry is how long an entry nobody asks for is kept: a rotated
+// session's list should not stay in memory forever.
+const idleEntry = 24 * time.Hour
 
 // CacheOptions tune a Cache.
 type CacheOptions struct {
@@ -89,17 +94,22 @@ func (c *Cache) Client() Interface { return c.client }
 func (c *Cache) Accounts(ctx context.Context, session Session, maxAge time.Duration, force bool) (*Snapshot, error) {
 	key := session.Fingerprint()
 	if !force {
+		now := c.now()
 		c.mu.Lock()
 		e := c.entries[key]
-		c.mu.Unlock()
+		var snap *Snapshot
+		var err error
 		if e != nil {
-			now := c.now()
+			e.used = now
 			if e.err != nil && now.Before(e.errUntil) {
-				return nil, e.err
+				err = e.err
+			} else if e.snap != nil && now.Sub(e.snap.FetchedAt) < maxAge {
+				snap = e.snap
 			}
-			if e.snap != nil && now.Sub(e.snap.FetchedAt) < maxAge {
-				return e.snap, nil
-			}
+		}
+		c.mu.Unlock()
+		if err != nil || snap != nil {
+			return snap, err
 		}
 	}
 	flightKey := key
@@ -126,11 +136,17 @@ func (c *Cache) fetch(ctx context.Context, key string, session Session) (*Snapsh
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for k, old := range c.entries {
+		if now.Sub(old.used) > idleEntry {
+			delete(c.entries, k)
+		}
+	}
 	e := c.entries[key]
 	if e == nil {
 		e = &cacheEntry{}
 		c.entries[key] = e
 	}
+	e.used = now
 	if err != nil {
 		ttl := c.errorTTL
 		if ra, ok := RetryAfter(err); ok && ra > ttl {

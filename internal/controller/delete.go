@@ -23,6 +23,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -140,5 +141,7 @@ func (r *SocialAccountReconciler) removeFinalizer(ctx context.Context, sa *borin
 		return client.IgnoreNotFound(err)
 	}
 	r.Metrics.Forget(client.ObjectKeyFromObject(sa))
+	r.written.Delete(sa.UID)
+	r.secrets.forget(types.NamespacedName{Namespace: sa.Namespace, Name: sa.EffectiveSecretName()})
 	return nil
 }

@@ -106,14 +106,3 @@ var _ = Describe("nextSync", func() {
 		})
 	}
 })
-
-var _ = Describe("Logs", func() {
-	It("never contain a session value", func() {
-		Expect(sessionsUsed).NotTo(BeEmpty())
-		out := logs.String()
-		Expect(out).NotTo(BeEmpty())
-		for _, s := range sessionsUsed {
-			Expect(out).NotTo(ContainSubstring(s))
-		}
-	})
-})

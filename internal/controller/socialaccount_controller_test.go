@@ -386,6 +386,26 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 	})
 
+	Context("Facebook data access", func() {
+		It("warns DataAccessExpiringSoon inside the window", func() {
+			id := t.account(boring.PlatformFacebook, 0)
+			Expect(backend.UpdateAccount(id, func(a *boring.Account) {
+				soon := fakeClock.Now().Add(3*day + time.Hour).UTC().Truncate(time.Second)
+				a.DataAccessExpiresAt = &soon
+			})).To(Succeed())
+			sa := newSocialAccount(ns, "fb-data", id)
+			got := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
+			Expect(got.Status.LastExpiryWarningTime).NotTo(BeNil())
+			Eventually(func(g Gomega) {
+				evs := eventsFor(g, sa, boringv1alpha1.EventDataAccessExpiringSoon)
+				g.Expect(evs).To(HaveLen(1))
+				g.Expect(evs[0].Type).To(Equal(corev1.EventTypeWarning))
+				g.Expect(evs[0].Note).To(ContainSubstring("3 days"))
+			}).Should(Succeed())
+			Expect(eventCount(Default, sa, boringv1alpha1.EventTokenExpiringSoon)).To(BeZero())
+		})
+	})
+
 	Context("deletion", func() {
 		It("disconnects in Boring with the Disconnect policy", func() {
 			id := t.account(boring.PlatformInstagram, 30*day)
@@ -463,6 +483,7 @@ var _ = Describe("SocialAccount controller", func() {
 		}
 		cases := map[string]faultCase{
 			"401":       {boringtest.Fault{Status: 401}, boringv1alpha1.ReasonUnauthorized},
+			"404":       {boringtest.Fault{Status: 404}, boringv1alpha1.ReasonBackendUnavailable},
 			"429":       {boringtest.Fault{Status: 429, RetryAfter: "30"}, boringv1alpha1.ReasonRateLimited},
 			"500":       {boringtest.Fault{Status: 500}, boringv1alpha1.ReasonBackendUnavailable},
 			"hang":      {boringtest.Fault{Hang: true}, boringv1alpha1.ReasonBackendUnavailable},

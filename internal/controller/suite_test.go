@@ -111,6 +111,14 @@ var _ = BeforeSuite(func() {
 })
 
 var _ = AfterSuite(func() {
+	By("checking that no session value reached the manager's log")
+	out := logs.String()
+	Expect(out).NotTo(BeEmpty())
+	Expect(sessionsUsed).NotTo(BeEmpty())
+	for _, s := range sessionsUsed {
+		Expect(out).NotTo(ContainSubstring(s))
+	}
+
 	By("tearing down the test environment")
 	cancel()
 	if backend != nil {

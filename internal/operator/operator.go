@@ -27,10 +27,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/accountapi"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/controller"
@@ -107,6 +109,18 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 	addr, err := accountapi.AddToManager(mgr, handler, opts.API)
 	if err != nil {
 		return nil, err
+	}
+	if addr != "" {
+		informer, err := mgr.GetCache().GetInformer(ctx, &boringv1alpha1.SocialAccount{})
+		if err != nil {
+			return nil, err
+		}
+		changed := func(any) { handler.ObjectsChanged() }
+		if _, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc: changed, DeleteFunc: changed, UpdateFunc: func(any, any) { handler.ObjectsChanged() },
+		}); err != nil {
+			return nil, err
+		}
 	}
 	return &Operator{Reconciler: r, Metrics: metrics, APIAddress: addr}, nil
 }

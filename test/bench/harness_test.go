@@ -1,0 +1,481 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package bench measures the operator end to end on envtest: the manager as
+// its own process (its real flags, its real client configuration), the Boring
+// stand-in in this process, and the kube-apiserver's own request counters as
+// the record of writes. `make bench` runs it and writes docs/benchmarks.md.
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
+)
+
+const (
+	benchNamespace = "bench"
+	session        = "bench-session"
+	// concurrency is the manager's --max-concurrent-syncs default, used for
+	// the driver and the baseline too.
+	concurrency = 10
+)
+
+// cluster is one envtest control plane with an admin client and a way to
+// read the API server's own request counters.
+type cluster struct {
+	env        *envtest.Environment
+	cfg        *rest.Config
+	client     client.Client
+	watcher    client.WithWatch
+	raw        kubernetes.Interface
+	kubeconfig string
+}
+
+func init() {
+	// envtest logs through controller-runtime; the benchmark prints tables only.
+	logf.SetLogger(logr.Discard())
+}
+
+func startCluster(b *testing.B) *cluster {
+	b.Helper()
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		b.Skip("KUBEBUILDER_ASSETS not set; run `make bench`")
+	}
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = boringv1alpha1.AddToScheme(scheme)
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+		Scheme:                scheme,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = env.Stop() })
+	// Like the manager (controller-runtime's GetConfig): no client-side
+	// throttling, so the driver and the baseline meet the same server limits.
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = -1, 0
+	c := &cluster{env: env, cfg: cfg}
+	if c.client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+		b.Fatal(err)
+	}
+	if c.watcher, err = client.NewWithWatch(cfg, client.Options{Scheme: scheme}); err != nil {
+		b.Fatal(err)
+	}
+	if c.raw, err = kubernetes.NewForConfig(cfg); err != nil {
+		b.Fatal(err)
+	}
+	user, err := env.AddUser(envtest.User{Name: "bench-manager", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kc, err := user.KubeConfig()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.kubeconfig = filepath.Join(b.TempDir(), "kubeconfig")
+	if err := os.WriteFile(c.kubeconfig, kc, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// requestCounts reads apiserver_request_total, keyed "VERB resource[/sub]".
+func (c *cluster) requestCounts(b *testing.B) map[string]float64 {
+	b.Helper()
+	raw, err := c.raw.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(raw))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := map[string]float64{}
+	f := families["apiserver_request_total"]
+	if f == nil {
+		return out
+	}
+	for _, m := range f.GetMetric() {
+		l := labels(m)
+		key := l["verb"] + " " + l["resource"]
+		if l["subresource"] != "" {
+			key += "/" + l["subresource"]
+		}
+		out[key] += m.GetCounter().GetValue()
+	}
+	return out
+}
+
+func labels(m *dto.Metric) map[string]string {
+	out := map[string]string{}
+	for _, l := range m.GetLabel() {
+		out[l.GetName()] = l.GetValue()
+	}
+	return out
+}
+
+// isWrite tells the writes apart; the API server's own lease renewals are
+// not the operator's and are left out.
+func isWrite(key string) bool {
+	verb, resource, _ := strings.Cut(key, " ")
+	if resource == "leases" {
+		return false
+	}
+	switch verb {
+	case "POST", "PUT", "PATCH", "DELETE", "APPLY":
+		return true
+	}
+	return false
+}
+
+// delta is after-before for the keys matching keep.
+func delta(before, after map[string]float64, keep func(string) bool) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range after {
+		if keep(k) && v-before[k] > 0 {
+			out[k] = v - before[k]
+		}
+	}
+	return out
+}
+
+func sum(m map[string]float64) float64 {
+	var s float64
+	for _, v := range m {
+		s += v
+	}
+	return s
+}
+
+// manager runs the operator's binary against the cluster.
+type manager struct {
+	cmd         *exec.Cmd
+	apiAddr     string
+	metricsAddr string
+}
+
+// metric sums a counter of the manager's own metrics endpoint.
+func (m *manager) metric(b *testing.B, name string) map[string]float64 {
+	b.Helper()
+	resp, err := http.Get("http://" + m.metricsAddr + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := map[string]float64{}
+	if f := families[name]; f != nil {
+		for _, m := range f.GetMetric() {
+			l := labels(m)
+			key := l["result"] + l["code"] + l["endpoint"]
+			out[key] += m.GetCounter().GetValue()
+		}
+	}
+	return out
+}
+
+func startManager(b *testing.B, c *cluster, boringURL string) *manager {
+	b.Helper()
+	bin := os.Getenv("MANAGER_BIN")
+	if bin == "" {
+		b.Skip("MANAGER_BIN not set; run `make bench`")
+	}
+	apiAddr, metricsAddr := freeAddr(b), freeAddr(b)
+	cmd := exec.Command(bin,
+		"--kubeconfig="+c.kubeconfig,
+		"--boring-url="+boringURL,
+		"--metrics-bind-address="+metricsAddr,
+		"--metrics-secure=false",
+		"--health-probe-bind-address=0",
+		"--api-bind-address="+apiAddr,
+		"--zap-log-level=error",
+	)
+	cmd.Args = append(cmd.Args, strings.Fields(os.Getenv("MANAGER_ARGS"))...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", apiAddr, time.Second)
+		if err == nil {
+			_ = conn.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("the manager did not start")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return &manager{cmd: cmd, apiAddr: apiAddr, metricsAddr: metricsAddr}
+}
+
+// peakRSS is the manager's high-water resident set, in MiB.
+func (m *manager) peakRSS(b *testing.B) float64 {
+	b.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", m.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func freeAddr(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	return ln.Addr().String()
+}
+
+// parallel runs fn(i) for i in [0,n) on workers goroutines.
+func parallel(n, workers int, fn func(i int) error) error {
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					once.Do(func() { firstErr = err })
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// seedBackend gives the stand-in n Instagram accounts under one session.
+func seedBackend(n int) *boringtest.Server {
+	srv := boringtest.NewServer()
+	srv.AddSession(session, "bench")
+	exp := time.Now().Add(30*24*time.Hour + 12*time.Hour).UTC().Truncate(time.Second)
+	for i := range n {
+		srv.AddAccount("bench", boring.Account{
+			AccountID: accountID(i), Platform: boring.PlatformInstagram, IsValid: true, ExpiresAt: &exp,
+			IGUsername: fmt.Sprintf("user%d", i), IGAccountID: strconv.Itoa(1784000 + i), AccountType: "BUSINESS",
+		})
+	}
+	return srv
+}
+
+func accountID(i int) string { return fmt.Sprintf("acct-%06d", i) }
+
+func prepareNamespace(b *testing.B, c *cluster) {
+	b.Helper()
+	ctx := context.Background()
+	if err := c.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: benchNamespace}}); err != nil {
+		b.Fatal(err)
+	}
+	if err := c.client.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "boring-session", Namespace: benchNamespace},
+		StringData: map[string]string{"session": session},
+	}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func createSocialAccounts(c *cluster, n int, refresh time.Duration) error {
+	return parallel(n, concurrency, func(i int) error {
+		return c.client.Create(context.Background(), &boringv1alpha1.SocialAccount{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("sa-%06d", i), Namespace: benchNamespace},
+			Spec: boringv1alpha1.SocialAccountSpec{
+				AccountID:       accountID(i),
+				CredentialsRef:  &boringv1alpha1.CredentialsReference{Name: "boring-session"},
+				RefreshInterval: &metav1.Duration{Duration: refresh},
+			},
+		})
+	})
+}
+
+// waitReady watches until n SocialAccounts are Ready. A watch, not a
+// polling list: listing thousands of objects every few hundred milliseconds
+// would load the API server more than the controller does.
+func waitReady(b *testing.B, c *cluster, n int, timeout time.Duration) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	ready := map[string]bool{}
+	var list boringv1alpha1.SocialAccountList
+	if err := c.client.List(ctx, &list, client.InNamespace(benchNamespace)); err != nil {
+		b.Fatal(err)
+	}
+	for _, sa := range list.Items {
+		ready[sa.Name] = meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionReady)
+	}
+	w, err := c.watcher.Watch(ctx, &boringv1alpha1.SocialAccountList{},
+		client.InNamespace(benchNamespace), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop()
+	count := func() int {
+		k := 0
+		for _, r := range ready {
+			if r {
+				k++
+			}
+		}
+		return k
+	}
+	for count() < n {
+		select {
+		case <-ctx.Done():
+			b.Fatalf("%d of %d Ready after %s", count(), n, timeout)
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				b.Fatal("watch closed")
+			}
+			if sa, ok := ev.Object.(*boringv1alpha1.SocialAccount); ok {
+				ready[sa.Name] = meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionReady)
+			}
+		}
+	}
+}
+
+// baseline times a plain client doing the operator's writes for n
+// SocialAccounts, without any controller logic: per account, at the same
+// concurrency, the create the driver does, then the finalizer patch, the
+// Secret, the status patch and the event the controller does. It runs on its
+// own fresh control plane so nothing else competes.
+func baseline(b *testing.B, n int) time.Duration {
+	b.Helper()
+	c := startCluster(b)
+	defer func() { _ = c.env.Stop() }()
+	ctx := context.Background()
+	ns := "baseline"
+	if err := c.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	if err := parallel(n, concurrency, func(i int) error {
+		sa := &boringv1alpha1.SocialAccount{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("sa-%06d", i), Namespace: ns},
+			Spec: boringv1alpha1.SocialAccountSpec{AccountID: accountID(i),
+				CredentialsRef: &boringv1alpha1.CredentialsReference{Name: "boring-session"}},
+		}
+		if err := c.client.Create(ctx, sa); err != nil {
+			return err
+		}
+		base := sa.DeepCopy()
+		sa.Finalizers = []string{boringv1alpha1.Finalizer}
+		if err := c.client.Patch(ctx, sa, client.MergeFrom(base)); err != nil {
+			return err
+		}
+		if err := c.client.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: sa.Name, Namespace: ns},
+			Data:       map[string][]byte{"ACCOUNT_ID": []byte(accountID(i))},
+		}); err != nil {
+			return err
+		}
+		base = sa.DeepCopy()
+		sa.Status.Platform = boringv1alpha1.PlatformInstagram
+		sa.Status.ObservedGeneration = sa.Generation
+		meta.SetStatusCondition(&sa.Status.Conditions, metav1.Condition{Type: boringv1alpha1.ConditionReady,
+			Status: metav1.ConditionTrue, Reason: boringv1alpha1.ReasonTokenValid, Message: "Token is valid"})
+		if err := c.client.Status().Patch(ctx, sa, client.MergeFrom(base)); err != nil {
+			return err
+		}
+		return c.client.Create(ctx, &eventsv1.Event{
+			ObjectMeta: metav1.ObjectMeta{GenerateName: sa.Name + "-", Namespace: ns},
+			EventTime:  metav1.NewMicroTime(time.Now()), Type: corev1.EventTypeNormal,
+			Reason: "Synced", Action: "Sync", Note: "baseline", ReportingController: "bench", ReportingInstance: "bench",
+			Regarding: corev1.ObjectReference{Kind: "SocialAccount", Namespace: ns, Name: sa.Name},
+		})
+	}); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+// report appends a markdown row to $BENCH_REPORT, if set.
+func report(b *testing.B, file, row string) {
+	b.Helper()
+	dir := os.Getenv("BENCH_REPORT_DIR")
+	if dir == "" {
+		return
+	}
+	f, err := os.OpenFile(filepath.Join(dir, file), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	if _, err := fmt.Fprintln(f, row); err != nil {
+		b.Fatal(err)
+	}
+}
