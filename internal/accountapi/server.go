@@ -48,9 +48,15 @@ func AddToManager(mgr manager.Manager, h http.Handler, opts ServerOptions) (stri
 		log.Info("Account API disabled")
 		return "", nil
 	}
-	ln, err := net.Listen("tcp", opts.BindAddress)
+	ln, watcher, err := listen(opts)
 	if err != nil {
-		return "", fmt.Errorf("listening for the account API: %w", err)
+		return "", err
+	}
+	if watcher != nil {
+		if err := mgr.Add(watcher); err != nil {
+			_ = ln.Close()
+			return "", err
+		}
 	}
 	srv := &http.Server{
 		Handler: h,
@@ -62,36 +68,43 @@ func AddToManager(mgr manager.Manager, h http.Handler, opts ServerOptions) (stri
 		MaxHeaderBytes:    32 << 10,
 	}
 
-	certFile, keyFile := filepath.Join(opts.CertDir, "tls.crt"), filepath.Join(opts.CertDir, "tls.key")
-	switch {
-	case opts.CertDir != "" && exists(certFile) && exists(keyFile):
-		watcher, err := certwatcher.New(certFile, keyFile)
-		if err != nil {
-			_ = ln.Close()
-			return "", fmt.Errorf("loading the account API certificate: %w", err)
-		}
-		if err := mgr.Add(watcher); err != nil {
-			_ = ln.Close()
-			return "", err
-		}
-		ln = tls.NewListener(ln, &tls.Config{
-			MinVersion:     tls.VersionTLS12,
-			GetCertificate: watcher.GetCertificate,
-			NextProtos:     []string{"http/1.1"},
-		})
-		log.Info("Serving the account API over HTTPS", "address", ln.Addr().String())
-	case opts.CertDir != "":
-		log.Info("No tls.crt/tls.key in the cert dir: serving the account API over plain HTTP", "certDir", opts.CertDir, "address", ln.Addr().String())
-	default:
-		log.Info("Serving the account API over plain HTTP (set --api-cert-dir for TLS)", "address", ln.Addr().String())
-	}
-
 	timeout := 10 * time.Second
 	if err := mgr.Add(&manager.Server{Name: "account-api", Server: srv, Listener: ln, ShutdownTimeout: &timeout}); err != nil {
 		_ = ln.Close()
 		return "", err
 	}
 	return ln.Addr().String(), nil
+}
+
+// listen opens the API's listener: TLS with a reloading certificate when
+// opts.CertDir holds tls.crt and tls.key, plain HTTP otherwise (and says so).
+func listen(opts ServerOptions) (net.Listener, *certwatcher.CertWatcher, error) {
+	log := logf.Log.WithName("account-api")
+	ln, err := net.Listen("tcp", opts.BindAddress)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listening for the account API: %w", err)
+	}
+	certFile, keyFile := filepath.Join(opts.CertDir, "tls.crt"), filepath.Join(opts.CertDir, "tls.key")
+	switch {
+	case opts.CertDir != "" && exists(certFile) && exists(keyFile):
+		watcher, err := certwatcher.New(certFile, keyFile)
+		if err != nil {
+			_ = ln.Close()
+			return nil, nil, fmt.Errorf("loading the account API certificate: %w", err)
+		}
+		log.Info("Serving the account API over HTTPS", "address", ln.Addr().String())
+		return tls.NewListener(ln, &tls.Config{
+			MinVersion:     tls.VersionTLS12,
+			GetCertificate: watcher.GetCertificate,
+			NextProtos:     []string{"http/1.1"},
+		}), watcher, nil
+	case opts.CertDir != "":
+		log.Info("No tls.crt/tls.key in the cert dir: serving the account API over plain HTTP",
+			"certDir", opts.CertDir, "address", ln.Addr().String())
+	default:
+		log.Info("Serving the account API over plain HTTP (set --api-cert-dir for TLS)", "address", ln.Addr().String())
+	}
+	return ln, nil, nil
 }
 
 func exists(path string) bool {

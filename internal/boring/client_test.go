@@ -26,6 +26,8 @@ import (
 	"testing"
 	"time"
 
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
 )
@@ -375,4 +377,46 @@ func TestCacheTTLForceAndErrors(t *testing.T) {
 		t.Fatalf("want recovery after the error TTL, got %v", err)
 	}
 	mustCount(6)
+}
+
+// TestMetricsCountRequests checks the RoundTripper's counters on
+// controller-runtime's registry, labelled by endpoint and code, never by ID.
+func TestMetricsCountRequests(t *testing.T) {
+	srv := newBackend(t)
+	c := newClient(t, srv.URL())
+	count := func() map[string]float64 {
+		families, err := ctrlmetrics.Registry.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, f := range families {
+			if f.GetName() != "boring_api_requests_total" {
+				continue
+			}
+			for _, m := range f.GetMetric() {
+				key := ""
+				for _, l := range m.GetLabel() {
+					key += l.GetName() + "=" + l.GetValue() + ","
+				}
+				out[key] = m.GetCounter().GetValue()
+			}
+		}
+		return out
+	}
+	before := count()
+	_, _ = c.ListAccounts(context.Background(), session)
+	_ = c.Disconnect(context.Background(), session, "no-such-id")
+	after := count()
+	if d := after["code=200,endpoint=GET /api/accounts,"] - before["code=200,endpoint=GET /api/accounts,"]; d != 1 {
+		t.Errorf("list 200 counted %v times", d)
+	}
+	if d := after["code=404,endpoint=DELETE /api/accounts/{id},"] - before["code=404,endpoint=DELETE /api/accounts/{id},"]; d != 1 {
+		t.Errorf("disconnect 404 counted %v times", d)
+	}
+	for k := range after {
+		if strings.Contains(k, "no-such-id") || strings.Contains(k, string(session)) {
+			t.Errorf("label leaks an ID or session: %s", k)
+		}
+	}
 }
