@@ -149,31 +149,18 @@ func bearerToken(r *http.Request) string {
 // account is one entry of GET /api/accounts: Boring's documented fields plus
 // where the SocialAccount lives.
 type account struct {
-	AccountID           string     `json:"account_id"`
-	SocialChannelType   string     `json:"social_channel_type"`
-	IsValid             bool       `json:"is_valid"`
-	ExpiresAt           *time.Time `json:"expires_at"`
-	PageName            string     `json:"page_name,omitempty"`
-	PageID              string     `json:"page_id,omitempty"`
-	DataAccessExpiresAt *time.Time `json:"data_access_expires_at,omitempty"`
-	IGUsername          string     `json:"ig_username,omitempty"`
-	IGAccountID         string     `json:"ig_account_id,omitempty"`
-	AccountType         string     `json:"account_type,omitempty"`
-	ThreadsUsername     string     `json:"threads_username,omitempty"`
-	ThreadsID           string     `json:"threads_id,omitempty"`
-	ThreadsPicture      string     `json:"threads_profile_picture,omitempty"`
-	Namespace           string     `json:"namespace"`
-	Name                string     `json:"name"`
+	boring.Account
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
 }
 
 func toAccount(sa *boringv1alpha1.SocialAccount) account {
 	st := &sa.Status
-	a := account{
-		AccountID: sa.Spec.AccountID, SocialChannelType: string(st.Platform),
+	a := account{Namespace: sa.Namespace, Name: sa.Name, Account: boring.Account{
+		AccountID: sa.Spec.AccountID, Platform: boring.Platform(st.Platform),
 		IsValid:   st.IsValid != nil && *st.IsValid,
 		ExpiresAt: timePtr(st.ExpiresAt), DataAccessExpiresAt: timePtr(st.DataAccessExpiresAt),
-		Namespace: sa.Namespace, Name: sa.Name,
-	}
+	}}
 	if f := st.Facebook; f != nil {
 		a.PageName, a.PageID = f.PageName, f.PageID
 	}
@@ -181,7 +168,7 @@ func toAccount(sa *boringv1alpha1.SocialAccount) account {
 		a.IGUsername, a.IGAccountID, a.AccountType = i.Username, i.AccountID, i.AccountType
 	}
 	if t := st.Threads; t != nil {
-		a.ThreadsUsername, a.ThreadsID, a.ThreadsPicture = t.Username, t.UserID, t.ProfilePictureURL
+		a.ThreadsUsername, a.ThreadsID, a.ThreadsProfilePicture = t.Username, t.UserID, t.ProfilePictureURL
 	}
 	return a
 }
@@ -270,24 +257,30 @@ func (h *Handler) responseTTL() time.Duration {
 	return 0
 }
 
-// byAccountID lists the SocialAccounts mapping id that caller may do verb on.
-func (h *Handler) byAccountID(ctx context.Context, caller *Caller, verb, id string) ([]*boringv1alpha1.SocialAccount, error) {
+// byAccountID lists the SocialAccounts mapping id that caller may do verb
+// on. When there are none, or the lookup fails, it has answered and returns
+// false.
+func (h *Handler) byAccountID(w http.ResponseWriter, r *http.Request, caller *Caller, verb, id string) ([]*boringv1alpha1.SocialAccount, bool) {
 	var list boringv1alpha1.SocialAccountList
-	if err := h.Reader.List(ctx, &list, client.MatchingFields{index.AccountID: id}, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, err
+	err := h.Reader.List(r.Context(), &list, client.MatchingFields{index.AccountID: id}, client.UnsafeDisableDeepCopy)
+	var sas []*boringv1alpha1.SocialAccount
+	if err == nil {
+		sas, err = h.visible(r.Context(), caller, verb, list.Items)
 	}
-	return h.visible(ctx, caller, verb, list.Items)
+	switch {
+	case err != nil:
+		h.internalError(w, r, err)
+		return nil, false
+	case len(sas) == 0:
+		writeNotFound(w)
+		return nil, false
+	}
+	return sas, true
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, caller *Caller) {
-	id := r.PathValue("account_id")
-	sas, err := h.byAccountID(r.Context(), caller, "delete", id)
-	if err != nil {
-		h.internalError(w, r, err)
-		return
-	}
-	if len(sas) == 0 {
-		writeNotFound(w)
+	sas, ok := h.byAccountID(w, r, caller, "delete", r.PathValue("account_id"))
+	if !ok {
 		return
 	}
 	log := logf.FromContext(r.Context())
@@ -299,14 +292,6 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, caller *Caller)
 		log.Info("Deleted SocialAccount through the account API", "socialAccount", klog.KObj(sa), "user", caller.Username)
 	}
 	writeJSON(w, http.StatusOK, envelope{Success: true, Message: "Account disconnected successfully"})
-}
-
-type tokenInfo struct {
-	IsValid         bool       `json:"is_valid"`
-	ExpiresAt       *time.Time `json:"expires_at"`
-	DaysUntilExpiry *int       `json:"days_until_expiry"`
-	Platform        string     `json:"platform"`
-	AccountName     string     `json:"account_name"`
 }
 
 func (h *Handler) tokenInfo(w http.ResponseWriter, r *http.Request, caller *Caller) {
@@ -322,28 +307,13 @@ func (h *Handler) tokenInfo(w http.ResponseWriter, r *http.Request, caller *Call
 		writeError(w, http.StatusBadRequest, "MissingParameter", "account_id is required")
 		return
 	}
-	sas, err := h.byAccountID(r.Context(), caller, "get", *body.AccountID)
-	if err != nil {
-		h.internalError(w, r, err)
-		return
-	}
-	if len(sas) == 0 {
-		writeNotFound(w)
+	sas, ok := h.byAccountID(w, r, caller, "get", *body.AccountID)
+	if !ok {
 		return
 	}
 	st := &sas[0].Status
-	info := tokenInfo{
-		IsValid: st.IsValid != nil && *st.IsValid, ExpiresAt: timePtr(st.ExpiresAt),
-		Platform: string(st.Platform), AccountName: st.AccountName,
-	}
-	if info.ExpiresAt != nil {
-		now := h.Clock.Now()
-		days := boring.DaysUntil(now, *info.ExpiresAt)
-		info.DaysUntilExpiry = &days
-		if !info.ExpiresAt.After(now) {
-			info.IsValid = false
-		}
-	}
+	info := boring.NewTokenInfo(h.Clock.Now(), st.IsValid != nil && *st.IsValid, timePtr(st.ExpiresAt),
+		boring.Platform(st.Platform), st.AccountName)
 	writeJSON(w, http.StatusOK, envelope{Success: true, Data: info})
 }
 

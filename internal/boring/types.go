@@ -64,8 +64,8 @@ type Account struct {
 	Platform  Platform   `json:"social_channel_type"`
 	IsValid   bool       `json:"is_valid"`
 	ExpiresAt *time.Time `json:"expires_at"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	CreatedAt time.Time  `json:"created_at,omitzero"`
+	UpdatedAt time.Time  `json:"updated_at,omitzero"`
 
 	// Facebook
 	PageName            string     `json:"page_name,omitempty"`
@@ -104,6 +104,20 @@ type TokenInfo struct {
 	DaysUntilExpiry *int       `json:"days_until_expiry"`
 	Platform        Platform   `json:"platform"`
 	AccountName     string     `json:"account_name"`
+}
+
+// NewTokenInfo is what POST /api/token/info says at now about a token:
+// days_until_expiry counted with DaysUntil, and never valid once expired.
+func NewTokenInfo(now time.Time, valid bool, expiresAt *time.Time, platform Platform, name string) TokenInfo {
+	info := TokenInfo{IsValid: valid, ExpiresAt: expiresAt, Platform: platform, AccountName: name}
+	if expiresAt != nil {
+		days := DaysUntil(now, *expiresAt)
+		info.DaysUntilExpiry = &days
+		if !expiresAt.After(now) {
+			info.IsValid = false
+		}
+	}
+	return info
 }
 
 // DaysUntil is the number of whole days from now until t, rounded down and

@@ -469,14 +469,7 @@ func (s *Server) tokenInfo(w http.ResponseWriter, r *http.Request, user string) 
 		writeError(w, http.StatusNotFound, "AccountNotFound", "Account not found or does not belong to this user")
 		return
 	}
-	info := boring.TokenInfo{IsValid: acct.IsValid, ExpiresAt: acct.ExpiresAt, Platform: acct.Platform, AccountName: acct.Name()}
-	if acct.ExpiresAt != nil {
-		d := boring.DaysUntil(now, *acct.ExpiresAt)
-		info.DaysUntilExpiry = &d
-		if !acct.ExpiresAt.After(now) {
-			info.IsValid = false
-		}
-	}
+	info := boring.NewTokenInfo(now, acct.IsValid, acct.ExpiresAt, acct.Platform, acct.Name())
 	writeJSON(w, http.StatusOK, envelope{Success: true, Data: info})
 }
 
