@@ -91,6 +91,9 @@ func NewReviewer(c client.Client, ttl time.Duration) *Reviewer {
 	return &Reviewer{client: c, ttl: ttl, now: time.Now, authn: map[string]authnEntry{}, authz: map[string]authzEntry{}}
 }
 
+// TTL is how long answers are reused.
+func (a *Reviewer) TTL() time.Duration { return a.ttl }
+
 // maxEntries bounds each cache; past it, expired entries are swept and, if
 // still full, everything is dropped (answers are cheap to get again).
 const maxEntries = 10_000

@@ -104,8 +104,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 		return nil, fmt.Errorf("setting up the SocialAccount controller: %w", err)
 	}
 
-	handler := accountapi.NewHandler(mgr.GetClient(), mgr.GetClient(),
-		accountapi.NewReviewer(mgr.GetClient(), opts.AuthCacheTTL), opts.Clock)
+	reviewer := accountapi.NewReviewer(mgr.GetClient(), opts.AuthCacheTTL)
+	handler := accountapi.NewHandler(mgr.GetClient(), mgr.GetClient(), reviewer, opts.Clock)
+	handler.ResponseTTL = reviewer.TTL()
 	addr, err := accountapi.AddToManager(mgr, handler, opts.API)
 	if err != nil {
 		return nil, err
