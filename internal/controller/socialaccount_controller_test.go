@@ -594,6 +594,32 @@ var _ = Describe("SocialAccount controller", func() {
 			Expect(backend.CountFor(boringtest.EndpointList, t.user)).To(BeNumerically("<=", 2))
 		})
 
+		It("syncs on a spec change but not on a status-only write", func() {
+			id := t.account(boring.PlatformThreads, 30*day)
+			sa := newSocialAccount(ns, "triggers", id)
+			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
+
+			By("writing status behind the controller's back")
+			cur := getSA(Default, sa)
+			base := cur.DeepCopy()
+			cur.Status.AccountName = "tampered"
+			Expect(k8sClient.Status().Patch(ctx, cur, client.MergeFrom(base))).To(Succeed())
+			Consistently(func(g Gomega) {
+				g.Expect(getSA(g, sa).Status.AccountName).To(Equal("tampered"))
+			}, time.Second).Should(Succeed())
+
+			By("changing the spec")
+			cur = getSA(Default, sa)
+			base = cur.DeepCopy()
+			cur.Spec.ExpiryWarningDays = 14
+			Expect(k8sClient.Patch(ctx, cur, client.MergeFrom(base))).To(Succeed())
+			Eventually(func(g Gomega) {
+				got := getSA(g, sa)
+				g.Expect(got.Status.AccountName).To(Equal("th_" + id))
+				g.Expect(got.Status.ObservedGeneration).To(Equal(got.Generation))
+			}).Should(Succeed())
+		})
+
 		It("writes nothing on a quiet refresh", func() {
 			id := t.account(boring.PlatformFacebook, 0)
 			sa := newSocialAccount(ns, "quiet", id)
