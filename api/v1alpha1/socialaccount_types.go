@@ -101,6 +101,8 @@ const (
 	ReasonRateLimited        = "RateLimited"
 	ReasonPaused             = "Paused"
 	ReasonCredentialsMissing = "CredentialsMissing"
+	// ReasonAccountDisabled (a Ready reason too) on Synced: Boring answered
+	// AccountDisabled, so the sync brought no account data.
 )
 
 // Event reasons.
@@ -117,6 +119,7 @@ const (
 	EventDisconnectSkipped      = "DisconnectSkipped"
 	EventSecretConflict         = "SecretConflict"
 	EventPlatformMismatch       = "PlatformMismatch"
+	EventAccountDisabled        = "AccountDisabled"
 )
 
 // CredentialsReference names the key of a Secret, in the SocialAccount's own
@@ -327,7 +330,7 @@ type SocialAccountStatus struct {
 // its token's validity and expiry in status, and writes the ID into a Secret.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:shortName=sa;socialacct,categories=boring
+// +kubebuilder:resource:shortName=socialacct,categories=boring
 // +kubebuilder:printcolumn:name="Platform",type=string,JSONPath=`.status.platform`
 // +kubebuilder:printcolumn:name="Account",type=string,JSONPath=`.status.accountName`
 // +kubebuilder:printcolumn:name="Valid",type=boolean,JSONPath=`.status.isValid`

@@ -21,12 +21,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
@@ -57,46 +57,37 @@ func NewCaller(user authnv1.UserInfo, token string) *Caller {
 }
 
 // Reviewer is the Authorizer of the manager: it checks callers with
-// TokenReview and SubjectAccessReview,
-// remembering answers for a short TTL keyed by a hash of the token, so a
-// busy dashboard costs a handful of reviews, not one per request.
+// TokenReview and SubjectAccessReview, remembering answers for a short TTL
+// (reviewCache), with one review in flight per question.
 type Reviewer struct {
 	client client.Client
 	ttl    time.Duration
-	now    func() time.Time
 
 	group singleflight.Group
-	mu    sync.Mutex
-	authn map[string]authnEntry
-	authz map[string]authzEntry
-}
-
-type authnEntry struct {
-	caller  *Caller
-	expires time.Time
-}
-
-type authzEntry struct {
-	allowed bool
-	expires time.Time
+	authn *reviewCache[*Caller]
+	authz *reviewCache[bool]
 }
 
 var _ Authorizer = (*Reviewer)(nil)
 
-// NewReviewer returns a Reviewer that creates reviews with c.
-func NewReviewer(c client.Client, ttl time.Duration) *Reviewer {
+// maxEntries bounds each review cache.
+const maxEntries = 10_000
+
+// NewReviewer returns a Reviewer that creates reviews with c and reuses
+// answers for ttl (10s when zero) by clk.
+func NewReviewer(c client.Client, ttl time.Duration, clk clock.PassiveClock) *Reviewer {
 	if ttl <= 0 {
 		ttl = 10 * time.Second
 	}
-	return &Reviewer{client: c, ttl: ttl, now: time.Now, authn: map[string]authnEntry{}, authz: map[string]authzEntry{}}
+	if clk == nil {
+		clk = clock.RealClock{}
+	}
+	return &Reviewer{client: c, ttl: ttl,
+		authn: newReviewCache[*Caller](clk, ttl, maxEntries), authz: newReviewCache[bool](clk, ttl, maxEntries)}
 }
 
 // TTL is how long answers are reused.
 func (a *Reviewer) TTL() time.Duration { return a.ttl }
-
-// maxEntries bounds each cache; past it, expired entries are swept and, if
-// still full, everything is dropped (answers are cheap to get again).
-const maxEntries = 10_000
 
 func tokenKey(token string) string {
 	sum := sha256.Sum256([]byte(token))
@@ -107,11 +98,8 @@ func tokenKey(token string) string {
 // API server does not accept the token.
 func (a *Reviewer) Authenticate(ctx context.Context, token string) (*Caller, error) {
 	key := tokenKey(token)
-	a.mu.Lock()
-	e, ok := a.authn[key]
-	a.mu.Unlock()
-	if ok && a.now().Before(e.expires) {
-		return e.caller, nil
+	if caller, ok := a.authn.get(key); ok {
+		return caller, nil
 	}
 	v, err, _ := a.group.Do("authn/"+key, func() (any, error) {
 		review := &authnv1.TokenReview{Spec: authnv1.TokenReviewSpec{Token: token}}
@@ -122,12 +110,7 @@ func (a *Reviewer) Authenticate(ctx context.Context, token string) (*Caller, err
 		if review.Status.Authenticated {
 			caller = &Caller{UserInfo: review.Status.User, key: key}
 		}
-		a.mu.Lock()
-		if len(a.authn) >= maxEntries {
-			sweep(a.authn, a.now(), func(e authnEntry) time.Time { return e.expires })
-		}
-		a.authn[key] = authnEntry{caller: caller, expires: a.now().Add(a.ttl)}
-		a.mu.Unlock()
+		a.authn.put(key, caller)
 		return caller, nil
 	})
 	if err != nil {
@@ -140,11 +123,8 @@ func (a *Reviewer) Authenticate(ctx context.Context, token string) (*Caller, err
 // ("" meaning every namespace).
 func (a *Reviewer) Allowed(ctx context.Context, caller *Caller, verb, namespace string) (bool, error) {
 	key := caller.key + "/" + verb + "/" + namespace
-	a.mu.Lock()
-	e, ok := a.authz[key]
-	a.mu.Unlock()
-	if ok && a.now().Before(e.expires) {
-		return e.allowed, nil
+	if allowed, ok := a.authz.get(key); ok {
+		return allowed, nil
 	}
 	v, err, _ := a.group.Do("authz/"+key, func() (any, error) {
 		extra := map[string]authzv1.ExtraValue{}
@@ -162,27 +142,11 @@ func (a *Reviewer) Allowed(ctx context.Context, caller *Caller, verb, namespace 
 			return nil, fmt.Errorf("creating SubjectAccessReview: %w", err)
 		}
 		allowed := review.Status.Allowed && !review.Status.Denied
-		a.mu.Lock()
-		if len(a.authz) >= maxEntries {
-			sweep(a.authz, a.now(), func(e authzEntry) time.Time { return e.expires })
-		}
-		a.authz[key] = authzEntry{allowed: allowed, expires: a.now().Add(a.ttl)}
-		a.mu.Unlock()
+		a.authz.put(key, allowed)
 		return allowed, nil
 	})
 	if err != nil {
 		return false, err
 	}
 	return v.(bool), nil
-}
-
-func sweep[E any](m map[string]E, now time.Time, expires func(E) time.Time) {
-	for k, e := range m {
-		if !now.Before(expires(e)) {
-			delete(m, k)
-		}
-	}
-	if len(m) >= maxEntries {
-		clear(m)
-	}
 }

@@ -41,7 +41,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
-	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 	"github.com/aiagent-me/boring-operator/internal/index"
 )
 
@@ -93,7 +93,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(v)
 			}
 			logf.FromContext(r.Context()).Error(nil, "Account API handler panicked", "path", r.URL.Path)
-			writeError(w, http.StatusInternalServerError, "InternalServerError", "Internal error")
+			writeError(w, http.StatusInternalServerError, wire.ErrorInternalServerError, "Internal error")
 		}
 	}()
 	// ServeMux would redirect unclean paths with an HTML body; an API client
@@ -120,17 +120,17 @@ func (h *Handler) authenticated(next authedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token := bearerToken(r)
 		if token == "" {
-			writeError(w, http.StatusUnauthorized, "Unauthorized", "A Kubernetes bearer token is required (Authorization: Bearer, or the session cookie)")
+			writeError(w, http.StatusUnauthorized, wire.ErrorUnauthorized, "A Kubernetes bearer token is required (Authorization: Bearer, or the session cookie)")
 			return
 		}
 		caller, err := h.Auth.Authenticate(r.Context(), token)
 		if err != nil {
 			logf.FromContext(r.Context()).Error(err, "Failed to review a token")
-			writeError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "Could not check the token; try again")
+			writeError(w, http.StatusServiceUnavailable, wire.ErrorServiceUnavailable, "Could not check the token; try again")
 			return
 		}
 		if caller == nil {
-			writeError(w, http.StatusUnauthorized, "Unauthorized", "The token was not accepted")
+			writeError(w, http.StatusUnauthorized, wire.ErrorUnauthorized, "The token was not accepted")
 			return
 		}
 		next(w, r, caller)
@@ -151,18 +151,23 @@ func bearerToken(r *http.Request) string {
 	return ""
 }
 
+// accountList is Boring's list shape (wire.AccountList) with our entries.
+type accountList struct {
+	Accounts []account `json:"accounts"`
+}
+
 // account is one entry of GET /api/accounts: Boring's documented fields plus
 // where the SocialAccount lives.
 type account struct {
-	boring.Account
+	wire.Account
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
 }
 
 func toAccount(sa *boringv1alpha1.SocialAccount) account {
 	st := &sa.Status
-	a := account{Namespace: sa.Namespace, Name: sa.Name, Account: boring.Account{
-		AccountID: sa.Spec.AccountID, Platform: boring.Platform(st.Platform),
+	a := account{Namespace: sa.Namespace, Name: sa.Name, Account: wire.Account{
+		AccountID: sa.Spec.AccountID, Platform: wire.PlatformFromAPI(st.Platform),
 		IsValid:   st.IsValid != nil && *st.IsValid,
 		ExpiresAt: timePtr(st.ExpiresAt), DataAccessExpiresAt: timePtr(st.DataAccessExpiresAt),
 	}}
@@ -242,9 +247,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, caller *Caller) {
 	for _, sa := range sas {
 		accounts = append(accounts, toAccount(sa))
 	}
-	body, err := json.Marshal(struct {
-		Accounts []account `json:"accounts"`
-	}{accounts})
+	body, err := json.Marshal(accountList{accounts})
 	if err != nil {
 		h.internalError(w, r, err)
 		return
@@ -290,20 +293,18 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, caller *Caller)
 		}
 		log.Info("Deleted SocialAccount through the account API", "socialAccount", klog.KObj(sa), "user", caller.Username)
 	}
-	writeJSON(w, http.StatusOK, envelope{Success: true, Message: "Account disconnected successfully"})
+	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Message: wire.MessageDisconnected})
 }
 
 func (h *Handler) tokenInfo(w http.ResponseWriter, r *http.Request, caller *Caller) {
-	var body struct {
-		AccountID *string `json:"account_id"`
-	}
+	var body wire.TokenInfoRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err := dec.Decode(&body); err != nil {
-		writeError(w, http.StatusBadRequest, "InvalidRequest", "The body must be a JSON object like {\"account_id\":\"...\"}")
+		writeError(w, http.StatusBadRequest, wire.ErrorInvalidRequest, "The body must be a JSON object like {\"account_id\":\"...\"}")
 		return
 	}
 	if body.AccountID == nil || *body.AccountID == "" {
-		writeError(w, http.StatusBadRequest, "MissingParameter", "account_id is required")
+		writeError(w, http.StatusBadRequest, wire.ErrorMissingParameter, "account_id is required")
 		return
 	}
 	sas, ok := h.byAccountID(w, r, caller, "get", *body.AccountID)
@@ -311,9 +312,9 @@ func (h *Handler) tokenInfo(w http.ResponseWriter, r *http.Request, caller *Call
 		return
 	}
 	st := &sas[0].Status
-	info := boring.NewTokenInfo(h.Clock.Now(), st.IsValid != nil && *st.IsValid, timePtr(st.ExpiresAt),
-		boring.Platform(st.Platform), st.AccountName)
-	writeJSON(w, http.StatusOK, envelope{Success: true, Data: info})
+	info := wire.NewTokenInfo(h.Clock.Now(), st.IsValid != nil && *st.IsValid, timePtr(st.ExpiresAt),
+		wire.PlatformFromAPI(st.Platform), st.AccountName)
+	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Data: &info})
 }
 
 func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err error) {
@@ -321,23 +322,15 @@ func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err erro
 		return
 	}
 	logf.FromContext(r.Context()).Error(err, "Account API request failed", "path", r.URL.Path)
-	writeError(w, http.StatusInternalServerError, "InternalServerError", "Internal error")
-}
-
-// envelope is Boring's answer shape.
-type envelope struct {
-	Success bool   `json:"success"`
-	Error   string `json:"error,omitempty"`
-	Message string `json:"message,omitempty"`
-	Data    any    `json:"data,omitempty"`
+	writeError(w, http.StatusInternalServerError, wire.ErrorInternalServerError, "Internal error")
 }
 
 func writeNotFound(w http.ResponseWriter) {
-	writeError(w, http.StatusNotFound, "AccountNotFound", "Account not found or does not belong to this user")
+	writeError(w, http.StatusNotFound, wire.ErrorAccountNotFound, wire.MessageAccountNotFound)
 }
 
 func writeError(w http.ResponseWriter, status int, name, msg string) {
-	writeJSON(w, status, envelope{Error: name, Message: msg})
+	writeJSON(w, status, wire.Failure(name, msg))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -29,7 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
-	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
 )
 
 const (
@@ -49,11 +49,11 @@ var _ = Describe("Account API", Ordered, func() {
 		backend.AddSession(session, "api-user")
 		exp := time.Now().Add(20*24*time.Hour + time.Hour).UTC().Truncate(time.Second)
 		fbID, igID, thID = "fb-api-1", "ig-api-1", "th-api-1"
-		backend.AddAccount("api-user", boring.Account{AccountID: fbID, Platform: boring.PlatformFacebook, IsValid: true, PageName: "Bakery", PageID: "42"})
-		backend.AddAccount("api-user", boring.Account{AccountID: igID, Platform: boring.PlatformInstagram, IsValid: true, ExpiresAt: &exp,
-			IGUsername: "bakery", IGAccountID: "1784", AccountType: "BUSINESS"})
-		backend.AddAccount("api-user", boring.Account{AccountID: thID, Platform: boring.PlatformThreads, IsValid: true, ExpiresAt: &exp,
-			ThreadsUsername: "bakery_th", ThreadsID: "77"})
+		backend.AddAccount("api-user", boringtest.Account{ID: fbID, Platform: "facebook", Valid: true, Name: "Bakery", PlatformID: "42"})
+		backend.AddAccount("api-user", boringtest.Account{ID: igID, Platform: "instagram", Valid: true, ExpiresAt: &exp,
+			Name: "bakery", PlatformID: "1784", AccountType: "BUSINESS"})
+		backend.AddAccount("api-user", boringtest.Account{ID: thID, Platform: "threads", Valid: true, ExpiresAt: &exp,
+			Name: "bakery_th", PlatformID: "77"})
 
 		for _, ns := range []string{teamA, teamB, "callers"} {
 			Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())

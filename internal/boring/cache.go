@@ -22,32 +22,42 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+	"k8s.io/utils/clock"
+
+	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
+
+// Upstream is what the Cache needs from Boring; *Client implements it.
+type Upstream interface {
+	ListAccounts(ctx context.Context, session Session) ([]wire.Account, error)
+	Disconnect(ctx context.Context, session Session, accountID string) error
+}
 
 // Snapshot is one answer of GET /api/accounts for one credential.
 type Snapshot struct {
 	// Accounts by account ID.
-	Accounts map[string]*Account
+	Accounts map[string]*wire.Account
 	// FetchedAt is when the answer arrived (by the cache's clock).
 	FetchedAt time.Time
 }
 
 // Lookup returns the account with the given ID, if Boring listed it.
-func (s *Snapshot) Lookup(accountID string) (*Account, bool) {
+func (s *Snapshot) Lookup(accountID string) (*wire.Account, bool) {
 	a, ok := s.Accounts[accountID]
 	return a, ok
 }
 
-// Cache shares account lists between callers, keyed by credential: any
-// number of concurrent lookups under one session cost one GET /api/accounts
-// (single-flight), and the answer is reused while it is younger than the age
-// each caller accepts. Failures are remembered for ErrorTTL so that many
-// callers of a failing credential do not each call Boring.
+// Cache exists so that upstream calls scale with credentials, not with
+// SocialAccounts: it shares account lists between callers, keyed by
+// credential. Any number of concurrent lookups under one session cost one
+// GET /api/accounts (single-flight), and the answer is reused while it is
+// younger than the age each caller accepts. Failures are remembered for
+// ErrorTTL (or a rate limit's Retry-After) so that the many callers of a
+// failing credential do not each call Boring. Entries nobody asked for in a
+// day are dropped, so a rotated session's list does not stay in memory.
 type Cache struct {
-	client Interface
-	now    func() time.Time
-	// ErrorTTL is how long a failed lookup is answered from memory (5s). A
-	// rate limit is remembered until its Retry-After.
+	upstream Upstream
+	clock    clock.PassiveClock
 	errorTTL time.Duration
 
 	group   singleflight.Group
@@ -62,31 +72,20 @@ type cacheEntry struct {
 	used     time.Time
 }
 
-// idleEntry is how long an entry nobody asks for is kept: a rotated
-// session's list should not stay in memory forever.
+// idleEntry is how long an entry nobody asks for is kept.
 const idleEntry = 24 * time.Hour
 
-// CacheOptions tune a Cache.
-type CacheOptions struct {
-	// Now is the clock (time.Now).
-	Now func() time.Time
-	// ErrorTTL is how long a failure is reused (5s).
-	ErrorTTL time.Duration
-}
-
-// NewCache returns a Cache over client.
-func NewCache(client Interface, opts CacheOptions) *Cache {
-	if opts.Now == nil {
-		opts.Now = time.Now
+// NewCache returns a Cache over upstream. errorTTL is how long a failure is
+// reused (5s when zero).
+func NewCache(upstream Upstream, clk clock.PassiveClock, errorTTL time.Duration) *Cache {
+	if clk == nil {
+		clk = clock.RealClock{}
 	}
-	if opts.ErrorTTL <= 0 {
-		opts.ErrorTTL = 5 * time.Second
+	if errorTTL <= 0 {
+		errorTTL = 5 * time.Second
 	}
-	return &Cache{client: client, now: opts.Now, errorTTL: opts.ErrorTTL, entries: map[string]*cacheEntry{}}
+	return &Cache{upstream: upstream, clock: clk, errorTTL: errorTTL, entries: map[string]*cacheEntry{}}
 }
-
-// Client returns the client behind the cache.
-func (c *Cache) Client() Interface { return c.client }
 
 // Accounts returns the accounts under session, from memory when the last
 // answer is younger than maxAge, otherwise from one shared call to Boring.
@@ -94,21 +93,7 @@ func (c *Cache) Client() Interface { return c.client }
 func (c *Cache) Accounts(ctx context.Context, session Session, maxAge time.Duration, force bool) (*Snapshot, error) {
 	key := session.Fingerprint()
 	if !force {
-		now := c.now()
-		c.mu.Lock()
-		e := c.entries[key]
-		var snap *Snapshot
-		var err error
-		if e != nil {
-			e.used = now
-			if e.err != nil && now.Before(e.errUntil) {
-				err = e.err
-			} else if e.snap != nil && now.Sub(e.snap.FetchedAt) < maxAge {
-				snap = e.snap
-			}
-		}
-		c.mu.Unlock()
-		if err != nil || snap != nil {
+		if snap, err, ok := c.remembered(key, maxAge); ok {
 			return snap, err
 		}
 	}
@@ -131,9 +116,28 @@ func (c *Cache) Accounts(ctx context.Context, session Session, maxAge time.Durat
 	}
 }
 
+// remembered answers from memory: a fresh enough list, or a recent failure.
+func (c *Cache) remembered(key string, maxAge time.Duration) (*Snapshot, error, bool) {
+	now := c.clock.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[key]
+	if e == nil {
+		return nil, nil, false
+	}
+	e.used = now
+	switch {
+	case e.err != nil && now.Before(e.errUntil):
+		return nil, e.err, true
+	case e.snap != nil && now.Sub(e.snap.FetchedAt) < maxAge:
+		return e.snap, nil, true
+	}
+	return nil, nil, false
+}
+
 func (c *Cache) fetch(ctx context.Context, key string, session Session) (*Snapshot, error) {
-	list, err := c.client.ListAccounts(ctx, session)
-	now := c.now()
+	list, err := c.upstream.ListAccounts(ctx, session)
+	now := c.clock.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, old := range c.entries {
@@ -155,7 +159,7 @@ func (c *Cache) fetch(ctx context.Context, key string, session Session) (*Snapsh
 		e.err, e.errUntil = err, now.Add(ttl)
 		return nil, err
 	}
-	snap := &Snapshot{Accounts: make(map[string]*Account, len(list)), FetchedAt: now}
+	snap := &Snapshot{Accounts: make(map[string]*wire.Account, len(list)), FetchedAt: now}
 	for i := range list {
 		snap.Accounts[list[i].AccountID] = &list[i]
 	}
@@ -163,10 +167,12 @@ func (c *Cache) fetch(ctx context.Context, key string, session Session) (*Snapsh
 	return snap, nil
 }
 
-// Invalidate forgets what is remembered for session, so the next lookup
-// calls Boring (after a disconnect, or when the credential changes).
-func (c *Cache) Invalidate(session Session) {
+// Disconnect soft-deletes the account in Boring and forgets the session's
+// list, so the next lookup no longer sees the account.
+func (c *Cache) Disconnect(ctx context.Context, session Session, accountID string) error {
+	err := c.upstream.Disconnect(ctx, session, accountID)
 	c.mu.Lock()
 	delete(c.entries, session.Fingerprint())
 	c.mu.Unlock()
+	return err
 }

@@ -29,6 +29,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"k8s.io/utils/clock"
+
+	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
 
 // Version is reported in the User-Agent; set at build time with -ldflags.
@@ -36,9 +40,13 @@ var Version = "dev"
 
 // Options tune a Client. Zero values take the defaults in parentheses.
 type Options struct {
-	// HTTPClient is used for every call (a client with the metrics
-	// RoundTripper, no redirects). Its Timeout is not used; see Timeout.
+	// HTTPClient is used for every call (NewHTTPClient with Metrics: no
+	// redirects). Its Timeout is not used; see Timeout.
 	HTTPClient *http.Client
+	// Metrics counts and times requests when HTTPClient is not given.
+	Metrics *Metrics
+	// Clock reads HTTP-date Retry-After values (the real clock).
+	Clock clock.PassiveClock
 	// Timeout bounds each attempt (10s).
 	Timeout time.Duration
 	// MaxAttempts bounds the attempts of one call, retries included (3).
@@ -62,7 +70,7 @@ type Client struct {
 	opts Options
 }
 
-var _ Interface = (*Client)(nil)
+var _ Upstream = (*Client)(nil)
 
 // NewClient returns a Client for the Boring instance at baseURL.
 func NewClient(baseURL string, opts Options) (*Client, error) {
@@ -74,7 +82,10 @@ func NewClient(baseURL string, opts Options) (*Client, error) {
 		return nil, fmt.Errorf("boring URL %q must be http or https", baseURL)
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = NewHTTPClient(nil)
+		opts.HTTPClient = NewHTTPClient(nil, opts.Metrics)
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
@@ -94,42 +105,42 @@ func NewClient(baseURL string, opts Options) (*Client, error) {
 	return &Client{base: u, http: opts.HTTPClient, opts: opts}, nil
 }
 
-// NewHTTPClient returns an http.Client for Boring: it records metrics,
-// keeps connections alive and never follows redirects (a redirect would carry
-// the session cookie to wherever it points).
-func NewHTTPClient(base http.RoundTripper) *http.Client {
+// NewHTTPClient returns an http.Client for Boring: it records metrics (when
+// m is not nil), keeps connections alive and never follows redirects (a
+// redirect would carry the session cookie to wherever it points).
+func NewHTTPClient(base http.RoundTripper, m *Metrics) *http.Client {
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 16
 		base = t
 	}
+	if m != nil {
+		base = m.RoundTripper(base)
+	}
 	return &http.Client{
-		Transport: &MetricsRoundTripper{Next: base},
+		Transport: base,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
 	}
 }
 
-type listResponse struct {
-	Accounts []Account `json:"accounts"`
+// listAnswer is what GET /api/accounts may answer: the documented list, or
+// (from a misbehaving server) an error envelope with status 200.
+type listAnswer struct {
+	wire.AccountList
+	wire.Envelope
 }
 
-type tokenInfoResponse struct {
-	Success bool       `json:"success"`
-	Data    *TokenInfo `json:"data"`
-}
+// answer is decoded from a 2xx body; failed reports an answer that is not
+// the documented success, so the body is read as an error instead.
+type answer interface{ failed() bool }
 
-func (r *tokenInfoResponse) failed() bool { return !r.Success }
+func (a *listAnswer) failed() bool { return a.Accounts == nil || a.Error != "" }
 
-func (r *errorResponse) failed() bool { return r.Success != nil && !*r.Success }
+type envelopeAnswer struct{ wire.Envelope }
 
-type errorResponse struct {
-	Success    *bool   `json:"success"`
-	Error      string  `json:"error"`
-	Message    string  `json:"message"`
-	RetryAfter float64 `json:"retry_after"`
-}
+func (a *envelopeAnswer) failed() bool { return !a.Success }
 
 // Endpoint names, also the "endpoint" label of the client metrics.
 const (
@@ -138,23 +149,23 @@ const (
 	EndpointTokenInfo    = "POST /api/token/info"
 )
 
-// ListAccounts implements Interface.
-func (c *Client) ListAccounts(ctx context.Context, session Session) ([]Account, error) {
-	var out listResponse
-	if err := c.do(ctx, session, EndpointListAccounts, http.MethodGet, "/api/accounts", nil, &out); err != nil {
+// ListAccounts lists the accounts connected under the session.
+func (c *Client) ListAccounts(ctx context.Context, session Session) ([]wire.Account, error) {
+	var out listAnswer
+	if err := c.do(ctx, session, EndpointListAccounts, http.MethodGet, wire.PathAccounts, nil, &out); err != nil {
 		return nil, err
 	}
 	return out.Accounts, nil
 }
 
-// TokenInfo implements Interface.
-func (c *Client) TokenInfo(ctx context.Context, session Session, accountID string) (*TokenInfo, error) {
-	body, err := json.Marshal(map[string]string{"account_id": accountID})
+// TokenInfo reports the validity and expiry of one account's token.
+func (c *Client) TokenInfo(ctx context.Context, session Session, accountID string) (*wire.TokenInfo, error) {
+	body, err := json.Marshal(wire.TokenInfoRequest{AccountID: &accountID})
 	if err != nil {
 		return nil, err
 	}
-	var out tokenInfoResponse
-	if err := c.do(ctx, session, EndpointTokenInfo, http.MethodPost, "/api/token/info", body, &out); err != nil {
+	var out envelopeAnswer
+	if err := c.do(ctx, session, EndpointTokenInfo, http.MethodPost, wire.PathTokenInfo, body, &out); err != nil {
 		return nil, err
 	}
 	if out.Data == nil {
@@ -163,13 +174,13 @@ func (c *Client) TokenInfo(ctx context.Context, session Session, accountID strin
 	return out.Data, nil
 }
 
-// Disconnect implements Interface.
+// Disconnect soft-deletes the account in Boring.
 func (c *Client) Disconnect(ctx context.Context, session Session, accountID string) error {
-	return c.do(ctx, session, EndpointDisconnect, http.MethodDelete, "/api/accounts/"+url.PathEscape(accountID), nil, nil)
+	return c.do(ctx, session, EndpointDisconnect, http.MethodDelete, wire.PathAccounts+"/"+url.PathEscape(accountID), nil, &envelopeAnswer{})
 }
 
 // do runs one call with bounded, jittered retries of retryable failures.
-func (c *Client) do(ctx context.Context, session Session, endpoint, method, path string, body []byte, out any) error {
+func (c *Client) do(ctx context.Context, session Session, endpoint, method, path string, body []byte, out answer) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = c.attempt(ctx, session, endpoint, method, path, body, out)
@@ -202,7 +213,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-func (c *Client) attempt(ctx context.Context, session Session, endpoint, method, path string, body []byte, out any) error {
+func (c *Client) attempt(ctx context.Context, session Session, endpoint, method, path string, body []byte, out answer) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 
@@ -219,7 +230,7 @@ func (c *Client) attempt(ctx context.Context, session Session, endpoint, method,
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.AddCookie(&http.Cookie{Name: "session", Value: session.Reveal()})
+	req.AddCookie(&http.Cookie{Name: wire.SessionCookie, Value: session.Reveal()})
 
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -241,18 +252,15 @@ func (c *Client) attempt(ctx context.Context, session Session, endpoint, method,
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return decodeError(endpoint, resp, data)
-	}
-	if out == nil {
-		var envelope errorResponse
-		out = &envelope
+		return c.decodeError(endpoint, resp, data)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return &APIError{Endpoint: endpoint, StatusCode: resp.StatusCode, Message: "malformed JSON body", kind: ErrUnavailable, cause: err}
 	}
-	// Some answers are 200 with success:false.
-	if env, ok := out.(interface{ failed() bool }); ok && env.failed() {
-		return decodeError(endpoint, resp, data)
+	// A 2xx that is not the documented success (success:false, no accounts
+	// array, null) is a failure, never an empty answer.
+	if out.failed() {
+		return c.decodeError(endpoint, resp, data)
 	}
 	return nil
 }
@@ -270,12 +278,13 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-func decodeError(endpoint string, resp *http.Response, data []byte) error {
-	var e errorResponse
+func (c *Client) decodeError(endpoint string, resp *http.Response, data []byte) error {
+	var e wire.Envelope
 	_ = json.Unmarshal(data, &e)
 	status := resp.StatusCode
 	if status >= 200 && status <= 299 && e.Error == "" {
-		e.Error = "Unknown"
+		// Not Boring's documented answer: an upstream failure, retried.
+		return &APIError{Endpoint: endpoint, StatusCode: status, Message: "answer is not in Boring's documented shape", kind: ErrUnavailable}
 	}
 	msg := e.Message
 	if msg == "" && e.Error == "" {
@@ -289,20 +298,20 @@ func decodeError(endpoint string, resp *http.Response, data []byte) error {
 		kind:       kindFor(status, e.Error),
 	}
 	if apiErr.kind == ErrRateLimited {
-		apiErr.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), e.RetryAfter)
+		apiErr.RetryAfter = parseRetryAfter(c.opts.Clock.Now(), resp.Header.Get("Retry-After"), e.RetryAfter)
 	}
 	return apiErr
 }
 
 // parseRetryAfter reads Retry-After as seconds or an HTTP date, falling back
 // to the body's retry_after seconds.
-func parseRetryAfter(header string, body float64) time.Duration {
+func parseRetryAfter(now time.Time, header string, body float64) time.Duration {
 	if header != "" {
 		if secs, err := strconv.ParseFloat(header, 64); err == nil && secs >= 0 {
 			return time.Duration(secs * float64(time.Second))
 		}
 		if t, err := http.ParseTime(header); err == nil {
-			if d := time.Until(t); d > 0 {
+			if d := t.Sub(now); d > 0 {
 				return d
 			}
 		}

@@ -20,16 +20,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	"github.com/prometheus/client_golang/prometheus"
+	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
+	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
 
 const (
@@ -51,13 +54,13 @@ func newBackend(t testing.TB) *boringtest.Server {
 	srv.AddSession("bob-session", "bob")
 	exp := time.Now().Add(45*24*time.Hour + time.Hour).UTC().Truncate(time.Second)
 	data := time.Now().Add(80 * 24 * time.Hour).UTC().Truncate(time.Second)
-	srv.AddAccount(user, boring.Account{AccountID: fbID, Platform: boring.PlatformFacebook, IsValid: true,
-		PageName: "My Page", PageID: "1234", DataAccessExpiresAt: &data})
-	srv.AddAccount(user, boring.Account{AccountID: igID, Platform: boring.PlatformInstagram, IsValid: true,
-		ExpiresAt: &exp, IGUsername: "myig", IGAccountID: "1784", AccountType: "BUSINESS"})
-	srv.AddAccount(user, boring.Account{AccountID: thID, Platform: boring.PlatformThreads, IsValid: true,
-		ExpiresAt: &exp, ThreadsUsername: "myth", ThreadsID: "99", ThreadsProfilePicture: "https://example.com/p.png"})
-	srv.AddAccount("bob", boring.Account{AccountID: "bob-1", Platform: boring.PlatformFacebook, IsValid: true, PageName: "Bob"})
+	srv.AddAccount(user, boringtest.Account{ID: fbID, Platform: "facebook", Valid: true,
+		Name: "My Page", PlatformID: "1234", DataAccessExpiresAt: &data})
+	srv.AddAccount(user, boringtest.Account{ID: igID, Platform: "instagram", Valid: true,
+		ExpiresAt: &exp, Name: "myig", PlatformID: "1784", AccountType: "BUSINESS"})
+	srv.AddAccount(user, boringtest.Account{ID: thID, Platform: "threads", Valid: true,
+		ExpiresAt: &exp, Name: "myth", PlatformID: "99", ProfilePicture: "https://example.com/p.png"})
+	srv.AddAccount("bob", boringtest.Account{ID: "bob-1", Platform: "facebook", Valid: true, Name: "Bob"})
 	return srv
 }
 
@@ -84,18 +87,18 @@ func TestListAccountsDecodesEveryPlatform(t *testing.T) {
 	if len(list) != 3 {
 		t.Fatalf("want 3 accounts of alice, got %d", len(list))
 	}
-	byID := map[string]boring.Account{}
+	byID := map[string]wire.Account{}
 	for _, a := range list {
 		byID[a.AccountID] = a
 	}
 	fb, ig, th := byID[fbID], byID[igID], byID[thID]
-	if fb.Platform != boring.PlatformFacebook || fb.Name() != "My Page" || fb.PageID != "1234" || fb.ExpiresAt != nil || fb.DataAccessExpiresAt == nil {
+	if fb.Platform != wire.PlatformFacebook || fb.Name() != "My Page" || fb.PageID != "1234" || fb.ExpiresAt != nil || fb.DataAccessExpiresAt == nil {
 		t.Errorf("facebook account decoded wrong: %+v", fb)
 	}
-	if ig.Platform != boring.PlatformInstagram || ig.Name() != "myig" || ig.IGAccountID != "1784" || ig.AccountType != "BUSINESS" || ig.ExpiresAt == nil {
+	if ig.Platform != wire.PlatformInstagram || ig.Name() != "myig" || ig.IGAccountID != "1784" || ig.AccountType != "BUSINESS" || ig.ExpiresAt == nil {
 		t.Errorf("instagram account decoded wrong: %+v", ig)
 	}
-	if th.Platform != boring.PlatformThreads || th.Name() != "myth" || th.ThreadsID != "99" || th.ThreadsProfilePicture == "" {
+	if th.Platform != wire.PlatformThreads || th.Name() != "myth" || th.ThreadsID != "99" || th.ThreadsProfilePicture == "" {
 		t.Errorf("threads account decoded wrong: %+v", th)
 	}
 	if fb.CreatedAt.IsZero() || fb.UpdatedAt.IsZero() {
@@ -112,7 +115,7 @@ func TestTokenInfoAndDisconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !info.IsValid || info.Platform != boring.PlatformInstagram || info.AccountName != "myig" || info.DaysUntilExpiry == nil || *info.DaysUntilExpiry != 45 {
+	if !info.IsValid || info.Platform != wire.PlatformInstagram || info.AccountName != "myig" || info.DaysUntilExpiry == nil || *info.DaysUntilExpiry != 45 {
 		t.Errorf("token info wrong: %+v", info)
 	}
 	fbInfo, err := c.TokenInfo(ctx, session, fbID)
@@ -280,9 +283,11 @@ func TestCancelEndsHungCallPromptly(t *testing.T) {
 	}
 }
 
+// TestRedirectNotFollowed: the redirect points at a URL that would answer
+// the list, so a client that followed it would succeed with two requests.
 func TestRedirectNotFollowed(t *testing.T) {
 	srv := newBackend(t)
-	srv.SetFault(boringtest.EndpointList, boringtest.Fault{Status: 302})
+	srv.SetFault(boringtest.EndpointList, boringtest.Fault{Status: http.StatusFound, Location: srv.URL() + "/api/accounts", Times: 1})
 	c := newClient(t, srv.URL())
 	if _, err := c.ListAccounts(context.Background(), session); err == nil {
 		t.Fatal("a redirect must not count as success")
@@ -303,7 +308,7 @@ func TestSessionNeverPrints(t *testing.T) {
 func TestCacheSingleFlight(t *testing.T) {
 	srv := newBackend(t)
 	srv.SetFault(boringtest.EndpointList, boringtest.Fault{Latency: 100 * time.Millisecond})
-	cache := boring.NewCache(newClient(t, srv.URL()), boring.CacheOptions{})
+	cache := boring.NewCache(newClient(t, srv.URL()), nil, 0)
 	var wg sync.WaitGroup
 	var failures atomic.Int32
 	for range 1000 {
@@ -331,11 +336,9 @@ func TestCacheSingleFlight(t *testing.T) {
 
 func TestCacheTTLForceAndErrors(t *testing.T) {
 	srv := newBackend(t)
-	now := time.Now()
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	cache := boring.NewCache(newClient(t, srv.URL()), boring.CacheOptions{Now: clock, ErrorTTL: time.Second})
+	clk := testingclock.NewFakePassiveClock(time.Now())
+	advance := func(d time.Duration) { clk.SetTime(clk.Now().Add(d)) }
+	cache := boring.NewCache(newClient(t, srv.URL()), clk, time.Second)
 	ctx := context.Background()
 	get := func(force bool) error {
 		_, err := cache.Accounts(ctx, session, time.Minute, force)
@@ -377,15 +380,34 @@ func TestCacheTTLForceAndErrors(t *testing.T) {
 		t.Fatalf("want recovery after the error TTL, got %v", err)
 	}
 	mustCount(6)
+
+	// A disconnect through the cache forgets the list: the account is gone
+	// from the very next lookup.
+	if err := cache.Disconnect(ctx, session, igID); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := cache.Accounts(ctx, session, time.Minute, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := snap.Lookup(igID); ok {
+		t.Fatal("disconnected account still in the cached list")
+	}
+	mustCount(7)
 }
 
-// TestMetricsCountRequests checks the RoundTripper's counters on
-// controller-runtime's registry, labelled by endpoint and code, never by ID.
+// TestMetricsCountRequests checks the RoundTripper's counters on the
+// registry it was given, labelled by endpoint and code, never by ID.
 func TestMetricsCountRequests(t *testing.T) {
 	srv := newBackend(t)
-	c := newClient(t, srv.URL())
+	reg := prometheus.NewPedanticRegistry()
+	m, err := boring.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, srv.URL(), func(o *boring.Options) { o.Metrics = m })
 	count := func() map[string]float64 {
-		families, err := ctrlmetrics.Registry.Gather()
+		families, err := reg.Gather()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -405,6 +427,9 @@ func TestMetricsCountRequests(t *testing.T) {
 		return out
 	}
 	before := count()
+	if _, err := boring.NewMetrics(reg); err == nil {
+		t.Error("registering the metrics twice must fail, not double count")
+	}
 	_, _ = c.ListAccounts(context.Background(), session)
 	_ = c.Disconnect(context.Background(), session, "no-such-id")
 	after := count()

@@ -21,14 +21,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"sync"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
 
 // canned answers every request with one status and body, without a network,
@@ -82,6 +82,8 @@ func FuzzDecodeResponses(f *testing.F) {
 		{200, `{"accounts":[{"account_id":`},
 		{200, `{"accounts":[{"expires_at":"not a time"}]}`},
 		{200, `null`},
+		{200, `{}`},
+		{200, `{"success":false,"error":"InternalServerError"}`},
 		{200, ``},
 	}
 	for _, s := range seeds {
@@ -95,9 +97,20 @@ func FuzzDecodeResponses(f *testing.F) {
 		}
 		c := cannedClient(t, &canned{status: status, body: body})
 		ctx := context.Background()
-		_, e1 := c.ListAccounts(ctx, session)
+		list, e1 := c.ListAccounts(ctx, session)
 		_, e2 := c.TokenInfo(ctx, session, "a")
 		e3 := c.Disconnect(ctx, session, "a")
+		if e1 == nil {
+			// A list accepted as success holds exactly the accounts the body
+			// lists, read here without the client's structs.
+			var generic struct{ Accounts []any }
+			if err := json.Unmarshal(body, &generic); err != nil || generic.Accounts == nil {
+				t.Fatalf("list accepted from a body without an accounts array: %q", body)
+			}
+			if len(list) != len(generic.Accounts) {
+				t.Fatalf("decoded %d accounts from a body listing %d", len(list), len(generic.Accounts))
+			}
+		}
 		for _, err := range []error{e1, e2, e3} {
 			if err == nil {
 				continue
@@ -122,90 +135,91 @@ func FuzzDecodeResponses(f *testing.F) {
 	})
 }
 
-func listBody(n int) []byte {
-	exp := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	accounts := make([]boring.Account, n)
-	for i := range accounts {
-		a := boring.Account{AccountID: fmt.Sprintf("acct-%06d-4a7b-8c9d-0e1f2a3b4c5d", i), IsValid: true,
-			CreatedAt: exp.Add(-90 * 24 * time.Hour), UpdatedAt: exp.Add(-24 * time.Hour)}
-		switch i % 3 {
-		case 0:
-			a.Platform, a.PageName, a.PageID = boring.PlatformFacebook, "Page", "123456789"
-			a.DataAccessExpiresAt = &exp
-		case 1:
-			a.Platform, a.IGUsername, a.IGAccountID, a.AccountType = boring.PlatformInstagram, "user", "17841400000", "BUSINESS"
-			a.ExpiresAt = &exp
-		default:
-			a.Platform, a.ThreadsUsername, a.ThreadsID = boring.PlatformThreads, "user", "99887766"
-			a.ThreadsProfilePicture = "https://cdn.example.com/p.jpg"
-			a.ExpiresAt = &exp
-		}
-		accounts[i] = a
+func documented(t *testing.T, name string) []byte {
+	t.Helper()
+	body, err := os.ReadFile("wire/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	body, _ := json.Marshal(map[string]any{"accounts": accounts})
 	return body
 }
 
-// BenchmarkListAccountsDecode10k measures decoding a 10,000-account list.
-func BenchmarkListAccountsDecode10k(b *testing.B) {
-	body := listBody(10_000)
-	c, err := boring.NewClient("https://boring.invalid", boring.Options{
-		HTTPClient: &http.Client{Transport: &canned{status: 200, body: body}}, MaxAttempts: 1,
-	})
+func rfc3339(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
+	return v
+}
+
+// TestDecodesBoringsDocumentedAnswers feeds the client the examples of
+// Boring's documentation and checks every decoded value against literals
+// read off that page: a wrong JSON tag anywhere in the decoding fails here.
+func TestDecodesBoringsDocumentedAnswers(t *testing.T) {
 	ctx := context.Background()
-	for b.Loop() {
-		list, err := c.ListAccounts(ctx, session)
-		if err != nil || len(list) != 10_000 {
-			b.Fatalf("got %d accounts, %v", len(list), err)
+	list, err := cannedClient(t, &canned{status: 200, body: documented(t, "list_accounts.json")}).ListAccounts(ctx, session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 3 {
+		t.Fatalf("decoded %d accounts, want 3", len(list))
+	}
+	fb, ig, th := list[0], list[1], list[2]
+	checks := []struct {
+		field    string
+		got, want any
+	}{
+		{"fb account_id", fb.AccountID, "uuid-string"},
+		{"fb social_channel_type", fb.Platform, wire.Platform("facebook")},
+		{"fb page_name", fb.PageName, "My Facebook Page"},
+		{"fb page_id", fb.PageID, "123456789"},
+		{"fb is_valid", fb.IsValid, true},
+		{"fb expires_at", fb.ExpiresAt == nil, true},
+		{"fb data_access_expires_at", fb.DataAccessExpiresAt != nil && fb.DataAccessExpiresAt.Equal(rfc3339(t, "2026-01-05T10:30:00Z")), true},
+		{"fb created_at", fb.CreatedAt.Equal(rfc3339(t, "2025-01-01T10:00:00Z")), true},
+		{"fb updated_at", fb.UpdatedAt.Equal(rfc3339(t, "2025-01-20T15:30:00Z")), true},
+		{"ig social_channel_type", ig.Platform, wire.Platform("instagram")},
+		{"ig ig_username", ig.IGUsername, "myusername"},
+		{"ig ig_account_id", ig.IGAccountID, "987654321"},
+		{"ig account_type", ig.AccountType, "BUSINESS"},
+		{"ig is_valid", ig.IsValid, true},
+		{"ig expires_at", ig.ExpiresAt != nil && ig.ExpiresAt.Equal(rfc3339(t, "2025-03-20T10:30:00Z")), true},
+		{"ig created_at", ig.CreatedAt.Equal(rfc3339(t, "2025-01-15T12:00:00Z")), true},
+		{"ig updated_at", ig.UpdatedAt.Equal(rfc3339(t, "2025-01-15T12:00:00Z")), true},
+		{"th social_channel_type", th.Platform, wire.Platform("threads")},
+		{"th threads_username", th.ThreadsUsername, "myusername"},
+		{"th threads_id", th.ThreadsID, "123456789"},
+		{"th threads_profile_picture", th.ThreadsProfilePicture, "https://..."},
+		{"th expires_at", th.ExpiresAt != nil && th.ExpiresAt.Equal(rfc3339(t, "2025-03-15T10:30:00Z")), true},
+		{"th created_at", th.CreatedAt.Equal(rfc3339(t, "2025-01-10T14:00:00Z")), true},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.field, c.got, c.want)
 		}
 	}
-}
 
-// BenchmarkCacheHitParallel measures a shared-cache lookup that hits.
-func BenchmarkCacheHitParallel(b *testing.B) {
-	rt := &countingCanned{canned: canned{status: 200, body: listBody(1000)}}
-	cache := boring.NewCache(cannedClient(b, rt), boring.CacheOptions{})
-	ctx := context.Background()
-	if _, err := cache.Accounts(ctx, session, time.Hour, false); err != nil {
-		b.Fatal(err)
+	info, err := cannedClient(t, &canned{status: 200, body: documented(t, "token_info.json")}).TokenInfo(ctx, session, "uuid-string")
+	if err != nil {
+		t.Fatal(err)
 	}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			snap, err := cache.Accounts(ctx, session, time.Hour, false)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, ok := snap.Lookup("acct-000500-4a7b-8c9d-0e1f2a3b4c5d"); !ok {
-				b.Fatal("lookup missed")
-			}
-		}
-	})
-	if n := rt.count(); n != 1 {
-		b.Fatalf("cache hits made %d upstream requests", n)
+	if !info.IsValid || info.ExpiresAt == nil || !info.ExpiresAt.Equal(rfc3339(t, "2025-03-20T10:30:00Z")) ||
+		info.DaysUntilExpiry == nil || *info.DaysUntilExpiry != 45 || info.Platform != "instagram" || info.AccountName != "myusername" {
+		t.Errorf("token info decoded wrong: %+v", info)
 	}
-}
 
-type countingCanned struct {
-	canned
-	mu sync.Mutex
-	n  int
-}
-
-func (c *countingCanned) RoundTrip(req *http.Request) (*http.Response, error) {
-	c.mu.Lock()
-	c.n++
-	c.mu.Unlock()
-	return c.canned.RoundTrip(req)
-}
-
-func (c *countingCanned) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
+	if err := cannedClient(t, &canned{status: 200, body: documented(t, "disconnect_success.json")}).Disconnect(ctx, session, "x"); err != nil {
+		t.Errorf("documented disconnect success read as %v", err)
+	}
+	err = cannedClient(t, &canned{status: 404, body: documented(t, "disconnect_not_found.json")}).Disconnect(ctx, session, "x")
+	var apiErr *boring.APIError
+	if !errors.Is(err, boring.ErrAccountNotFound) || !errors.As(err, &apiErr) || apiErr.Code != "AccountNotFound" ||
+		apiErr.Message != "Account not found or does not belong to this user" {
+		t.Errorf("documented AccountNotFound read as %v", err)
+	}
+	err = cannedClient(t, &canned{status: 401, body: documented(t, "error_invalid_token.json")}).Disconnect(ctx, session, "x")
+	if !errors.Is(err, boring.ErrUnauthorized) || !errors.As(err, &apiErr) || apiErr.Code != "InvalidToken" {
+		t.Errorf("documented InvalidToken read as %v", err)
+	}
 }

@@ -16,13 +16,13 @@ limitations under the License.
 
 // Package boring talks to the Boring publishing service's account API.
 //
-// Client implements Interface over HTTP: listing accounts, reading token
-// info and disconnecting, each with a per-call timeout, bounded retries of
-// the retryable failures, body size limits and typed errors (ErrUnauthorized,
+// Client calls it over HTTP: listing accounts, reading token info and
+// disconnecting, each with a per-call timeout, bounded retries of the
+// retryable failures, body size limits and typed errors (ErrUnauthorized,
 // ErrAccountNotFound, ErrAccountDisabled, ErrRateLimited, ErrUnavailable).
-// Cache shares one account list per credential between many callers, so the
+// The JSON it reads is package wire's, Boring's documented contract. Cache
+// shares one account list per credential between many callers, so the
 // controller's upstream calls scale with credentials rather than accounts.
-// Requests are counted and timed by a RoundTripper on controller-runtime's
-// metrics registry. Session values are carried as Session, which never
-// prints itself.
+// Metrics counts and times requests on the registry it is given. Session
+// values are carried as Session, which never prints itself.
 package boring

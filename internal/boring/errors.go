@@ -20,6 +20,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
 
 // Kinds of failure, for errors.Is. Every error the client returns for an
@@ -101,15 +103,15 @@ func RetryAfter(err error) (time.Duration, bool) {
 // kindFor maps Boring's status code and error name to a kind of failure.
 func kindFor(status int, code string) error {
 	switch code {
-	case "Unauthorized", "InvalidToken", "TokenExpired":
+	case wire.ErrorUnauthorized, wire.ErrorInvalidToken, wire.ErrorTokenExpired:
 		return ErrUnauthorized
-	case "AccountNotFound", "InvalidAccountId":
+	case wire.ErrorAccountNotFound, wire.ErrorInvalidAccountID:
 		return ErrAccountNotFound
-	case "AccountDisabled":
+	case wire.ErrorAccountDisabled:
 		return ErrAccountDisabled
-	case "RateLimitExceeded":
+	case wire.ErrorRateLimitExceeded:
 		return ErrRateLimited
-	case "ServiceUnavailable", "Timeout", "InternalServerError":
+	case wire.ErrorServiceUnavailable, wire.ErrorTimeout, wire.ErrorInternalServerError:
 		return ErrUnavailable
 	}
 	switch {

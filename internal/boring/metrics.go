@@ -17,59 +17,72 @@ limitations under the License.
 package boring
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
 
-var (
-	requestsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "boring_api_requests_total",
-		Help: "Requests made to the Boring API, by endpoint and HTTP status code (\"error\" when no answer arrived).",
-	}, []string{"endpoint", "code"})
-
-	requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "boring_api_request_duration_seconds",
-		Help:    "Latency of requests to the Boring API, by endpoint.",
-		Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
-	}, []string{"endpoint"})
-)
-
-func init() {
-	ctrlmetrics.Registry.MustRegister(requestsTotal, requestDuration)
+// Metrics counts and times the requests made to Boring. Labels are the
+// endpoint template, never the account ID or anything from the session.
+type Metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
 }
 
-// MetricsRoundTripper counts and times every request to Boring. Labels are
-// the endpoint template, never the account ID or anything from the session.
-type MetricsRoundTripper struct {
-	Next http.RoundTripper
-}
-
-// RoundTrip implements http.RoundTripper.
-func (m *MetricsRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
-	endpoint := endpointOf(req.Method, req.URL.Path)
-	start := time.Now()
-	resp, err := m.Next.RoundTrip(req)
-	requestDuration.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
-	code := "error"
-	if err == nil {
-		code = strconv.Itoa(resp.StatusCode)
+// NewMetrics registers the Boring client's metrics with reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boring_api_requests_total",
+			Help: "Requests made to the Boring API, by endpoint and HTTP status code (\"error\" when no answer arrived).",
+		}, []string{"endpoint", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "boring_api_request_duration_seconds",
+			Help:    "Latency of requests to the Boring API, by endpoint.",
+			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+		}, []string{"endpoint"}),
 	}
-	requestsTotal.WithLabelValues(endpoint, code).Inc()
-	return resp, err
+	for _, c := range []prometheus.Collector{m.requests, m.duration} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("registering Boring client metrics: %w", err)
+		}
+	}
+	return m, nil
 }
+
+// RoundTripper wraps next so that every request is counted and timed.
+func (m *Metrics) RoundTripper(next http.RoundTripper) http.RoundTripper {
+	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		endpoint := endpointOf(req.Method, req.URL.Path)
+		start := time.Now()
+		resp, err := next.RoundTrip(req)
+		m.duration.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
+		code := "error"
+		if err == nil {
+			code = strconv.Itoa(resp.StatusCode)
+		}
+		m.requests.WithLabelValues(endpoint, code).Inc()
+		return resp, err
+	})
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 func endpointOf(method, path string) string {
 	switch {
-	case method == http.MethodGet && strings.HasSuffix(path, "/api/accounts"):
+	case method == http.MethodGet && strings.HasSuffix(path, wire.PathAccounts):
 		return EndpointListAccounts
-	case method == http.MethodDelete && strings.Contains(path, "/api/accounts/"):
+	case method == http.MethodDelete && strings.Contains(path, wire.PathAccounts+"/"):
 		return EndpointDisconnect
-	case method == http.MethodPost && strings.HasSuffix(path, "/api/token/info"):
+	case method == http.MethodPost && strings.HasSuffix(path, wire.PathTokenInfo):
 		return EndpointTokenInfo
 	}
 	return "other"

@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -37,15 +36,21 @@ type errCredentialsMissing struct{ reason string }
 
 func (e *errCredentialsMissing) Error() string { return e.reason }
 
+func isCredentialsMissing(err error) bool {
+	var e *errCredentialsMissing
+	return errors.As(err, &e)
+}
+
 // credentials is where a SocialAccount's session comes from.
 type credentials struct {
 	secret types.NamespacedName
 	key    string
 }
 
-// credentialsFor resolves spec.credentialsRef, or the default credentials
-// when the SocialAccount's namespace may use them.
-func (r *SocialAccountReconciler) credentialsFor(sa *boringv1alpha1.SocialAccount) (credentials, error) {
+// chooseCredentials resolves spec.credentialsRef, or the default credentials
+// (def) when the SocialAccount's namespace may use them (allowed; empty
+// means every namespace).
+func chooseCredentials(sa *boringv1alpha1.SocialAccount, def types.NamespacedName, allowed []string) (credentials, error) {
 	if ref := sa.Spec.CredentialsRef; ref != nil {
 		key := ref.Key
 		if key == "" {
@@ -53,21 +58,30 @@ func (r *SocialAccountReconciler) credentialsFor(sa *boringv1alpha1.SocialAccoun
 		}
 		return credentials{secret: types.NamespacedName{Namespace: sa.Namespace, Name: ref.Name}, key: key}, nil
 	}
-	if r.DefaultCredentials.Name == "" {
+	if def.Name == "" {
 		return credentials{}, &errCredentialsMissing{"spec.credentialsRef is not set and the manager has no --default-credentials"}
 	}
-	if len(r.DefaultCredentialsNamespaces) > 0 && !slices.Contains(r.DefaultCredentialsNamespaces, sa.Namespace) {
+	if len(allowed) > 0 && !slices.Contains(allowed, sa.Namespace) {
 		return credentials{}, &errCredentialsMissing{fmt.Sprintf(
 			"spec.credentialsRef is not set and namespace %q may not use the default credentials", sa.Namespace)}
 	}
-	return credentials{secret: r.DefaultCredentials, key: boringv1alpha1.DefaultCredentialsKey}, nil
+	return credentials{secret: def, key: boringv1alpha1.DefaultCredentialsKey}, nil
 }
 
-// session reads the session value of creds. The value is read from the API
-// server only when the Secret's resourceVersion (from the metadata cache)
-// changed since the last read, so steady state costs no API calls and no
-// cache holds every Secret's data.
-func (r *SocialAccountReconciler) session(ctx context.Context, creds credentials) (boring.Session, error) {
+// sessionOf returns the Boring session the SocialAccount's credentials hold.
+func (r *SocialAccountReconciler) sessionOf(ctx context.Context, sa *boringv1alpha1.SocialAccount) (boring.Session, error) {
+	creds, err := chooseCredentials(sa, r.DefaultCredentials, r.DefaultCredentialsNamespaces)
+	if err != nil {
+		return "", err
+	}
+	return r.readSession(ctx, creds)
+}
+
+// readSession reads the session value of creds. The value is read from the
+// API server only when the Secret's resourceVersion (from the metadata
+// cache) changed since the last read, so steady state costs no API calls and
+// no cache holds every Secret's data.
+func (r *SocialAccountReconciler) readSession(ctx context.Context, creds credentials) (boring.Session, error) {
 	meta, err := r.secretMetadata(ctx, creds.secret)
 	if apierrors.IsNotFound(err) {
 		r.secrets.forget(creds.secret)
@@ -101,70 +115,4 @@ func (r *SocialAccountReconciler) secretMetadata(ctx context.Context, key types.
 		return nil, err
 	}
 	return meta, nil
-}
-
-// secretVersions remembers, per Secret, the resourceVersion last read or
-// written and what it held: session values of credentials Secrets, and
-// whether an account-ID Secret was verified at that version.
-type secretVersions struct {
-	mu      sync.Mutex
-	entries map[types.NamespacedName]secretVersion
-}
-
-type secretVersion struct {
-	resourceVersion string
-	sessions        map[string]boring.Session
-	// desired is a digest of the account-ID Secret's desired content.
-	desired string
-}
-
-func newSecretVersions() *secretVersions {
-	return &secretVersions{entries: map[types.NamespacedName]secretVersion{}}
-}
-
-func (s *secretVersions) session(key types.NamespacedName, rv, dataKey string) (boring.Session, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.entries[key]
-	if !ok || e.resourceVersion != rv {
-		return "", false
-	}
-	v, ok := e.sessions[dataKey]
-	return v, ok && v != ""
-}
-
-func (s *secretVersions) rememberSession(key types.NamespacedName, rv, dataKey string, v boring.Session) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.entries[key]
-	if e.resourceVersion != rv || e.sessions == nil {
-		e = secretVersion{resourceVersion: rv, sessions: map[string]boring.Session{}}
-	}
-	e.sessions[dataKey] = v
-	s.entries[key] = e
-}
-
-// verified reports whether the Secret was last seen holding desired at rv.
-func (s *secretVersions) verified(key types.NamespacedName, rv, desired string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.entries[key]
-	return ok && e.resourceVersion == rv && e.desired == desired
-}
-
-func (s *secretVersions) rememberVerified(key types.NamespacedName, rv, desired string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.entries[key] = secretVersion{resourceVersion: rv, desired: desired}
-}
-
-func (s *secretVersions) forget(key types.NamespacedName) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.entries, key)
-}
-
-func isCredentialsMissing(err error) bool {
-	var e *errCredentialsMissing
-	return errors.As(err, &e)
 }

@@ -40,15 +40,15 @@ func (r *SocialAccountReconciler) reconcileDelete(ctx context.Context, sa *borin
 	if !controllerutil.ContainsFinalizer(sa, boringv1alpha1.Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	log := logf.FromContext(ctx)
 	if sa.EffectiveDeletionPolicy() == boringv1alpha1.DeletionPolicyOrphan {
-		log.Info("Leaving account connected in Boring (deletionPolicy Orphan)")
+		logf.FromContext(ctx).Info("Leaving account connected in Boring (deletionPolicy Orphan)")
 		return ctrl.Result{}, r.removeFinalizer(ctx, sa)
 	}
 
 	original := sa.DeepCopy()
-	result, err := r.disconnect(ctx, sa)
-	if err == nil && result.IsZero() && !sa.IsPaused() {
+	s := r.newScope(sa)
+	done, result, err := r.disconnect(ctx, s)
+	if done {
 		return ctrl.Result{}, r.removeFinalizer(ctx, sa)
 	}
 	if perr := r.patchStatus(ctx, original, sa); perr != nil {
@@ -58,51 +58,43 @@ func (r *SocialAccountReconciler) reconcileDelete(ctx context.Context, sa *borin
 }
 
 // disconnect calls Boring's DELETE unless another live mapping needs the
-// account. A zero result and nil error mean the finalizer may go.
-func (r *SocialAccountReconciler) disconnect(ctx context.Context, sa *boringv1alpha1.SocialAccount) (ctrl.Result, error) {
-	if sa.IsPaused() {
-		r.setSynced(sa, false, boringv1alpha1.ReasonPaused, "Paused: the account is not disconnected until the paused annotation is removed")
-		return ctrl.Result{}, nil
-	}
-	creds, err := r.credentialsFor(sa)
-	var session boring.Session
-	if err == nil {
-		session, err = r.session(ctx, creds)
-	}
-	if err != nil {
-		if isCredentialsMissing(err) {
-			r.setSynced(sa, false, boringv1alpha1.ReasonCredentialsMissing,
-				err.Error()+"; cannot disconnect. Restore the credentials, or set deletionPolicy: Orphan")
-			return ctrl.Result{RequeueAfter: time.Minute}, nil
+// account; done means the finalizer may go.
+func (r *SocialAccountReconciler) disconnect(ctx context.Context, s *syncScope) (done bool, _ ctrl.Result, _ error) {
+	sa := s.sa
+	if err := r.resolveSession(ctx, s); err != nil {
+		switch {
+		case errors.Is(err, errPaused):
+			r.setSynced(s, errPausedDisconnect)
+			return false, ctrl.Result{}, nil // unpausing syncs
+		case isCredentialsMissing(err):
+			r.setSynced(s, &errCredentialsMissing{err.Error() + "; cannot disconnect. Restore the credentials, or set deletionPolicy: Orphan"})
+			return false, ctrl.Result{RequeueAfter: time.Minute}, nil
 		}
-		return ctrl.Result{}, err
+		return false, ctrl.Result{}, err
 	}
 
-	other, err := r.otherMapping(ctx, sa, session)
+	other, err := r.otherMapping(ctx, sa, s.session)
 	if err != nil {
-		return ctrl.Result{}, err
+		return false, ctrl.Result{}, err
 	}
 	if other != nil {
-		r.event(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnectSkipped, "Disconnect",
+		r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnectSkipped,
 			"Not disconnecting account %s: SocialAccount %s/%s still maps it under the same credentials", sa.Spec.AccountID, other.Namespace, other.Name)
-		return ctrl.Result{}, nil
+		return true, ctrl.Result{}, nil
 	}
 
-	err = r.Boring.Client().Disconnect(ctx, session, sa.Spec.AccountID)
+	err = r.Disconnector.Disconnect(ctx, s.session, sa.Spec.AccountID)
 	if err != nil && !errors.Is(err, boring.ErrAccountNotFound) {
-		r.event(sa, corev1.EventTypeWarning, boringv1alpha1.EventDisconnectFailed, "Disconnect",
-			"Failed to disconnect account %s in Boring, will retry: %v", sa.Spec.AccountID, err)
-		r.setReady(sa, false, boringv1alpha1.ReasonDisconnectFailed, "Disconnect failed, retrying: "+err.Error())
+		s.facts.DisconnectFailed = err
+		r.decideReady(s)
 		if wait, ok := boring.RetryAfter(err); ok {
-			return ctrl.Result{RequeueAfter: wait + time.Second}, nil
+			return false, ctrl.Result{RequeueAfter: wait + time.Second}, nil
 		}
-		return ctrl.Result{}, fmt.Errorf("disconnecting account: %w", err)
+		return false, ctrl.Result{}, fmt.Errorf("disconnecting account: %w", err)
 	}
-	r.Boring.Invalidate(session)
-	r.event(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnected, "Disconnect",
-		"Disconnected account %s in Boring", sa.Spec.AccountID)
+	r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnected, "Disconnected account %s in Boring", sa.Spec.AccountID)
 	logf.FromContext(ctx).Info("Disconnected account in Boring", "accountID", sa.Spec.AccountID)
-	return ctrl.Result{}, nil
+	return true, ctrl.Result{}, nil
 }
 
 // otherMapping finds another SocialAccount, not being deleted, that maps the
@@ -119,15 +111,7 @@ func (r *SocialAccountReconciler) otherMapping(
 		if o.UID == sa.UID || !o.DeletionTimestamp.IsZero() {
 			continue
 		}
-		creds, err := r.credentialsFor(o)
-		if err != nil {
-			continue
-		}
-		s, err := r.session(ctx, creds)
-		if err != nil {
-			continue
-		}
-		if s.Fingerprint() == session.Fingerprint() {
+		if s, err := r.sessionOf(ctx, o); err == nil && s.Fingerprint() == session.Fingerprint() {
 			return o, nil
 		}
 	}
@@ -141,7 +125,7 @@ func (r *SocialAccountReconciler) removeFinalizer(ctx context.Context, sa *borin
 		return client.IgnoreNotFound(err)
 	}
 	r.Metrics.Forget(client.ObjectKeyFromObject(sa))
-	r.written.Delete(sa.UID)
+	r.written.forget(sa.UID)
 	r.secrets.forget(types.NamespacedName{Namespace: sa.Namespace, Name: sa.EffectiveSecretName()})
 	return nil
 }

@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -59,9 +60,14 @@ type AccountMetrics struct {
 	lastSync map[types.NamespacedName]time.Time
 }
 
-// NewAccountMetrics returns a collector; register it once.
-func NewAccountMetrics() *AccountMetrics {
-	return &AccountMetrics{lastSync: map[types.NamespacedName]time.Time{}}
+// NewAccountMetrics returns a collector reading SocialAccounts from reader
+// (the manager's cache), registered with reg.
+func NewAccountMetrics(reader client.Reader, reg prometheus.Registerer) (*AccountMetrics, error) {
+	m := &AccountMetrics{reader: reader, lastSync: map[types.NamespacedName]time.Time{}}
+	if err := reg.Register(m); err != nil {
+		return nil, fmt.Errorf("registering account metrics: %w", err)
+	}
+	return m, nil
 }
 
 // Synced records a successful check of sa against Boring.
@@ -93,9 +99,6 @@ func (m *AccountMetrics) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (m *AccountMetrics) Collect(ch chan<- prometheus.Metric) {
-	if m.reader == nil {
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var list boringv1alpha1.SocialAccountList

@@ -20,78 +20,178 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
-	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
 
-// desiredSecret is the account-ID Secret for sa and the account Boring listed.
-func desiredSecret(sa *boringv1alpha1.SocialAccount, acct *boring.Account) *corev1.Secret {
-	labels := map[string]string{}
-	annotations := map[string]string{}
-	if t := sa.Spec.SecretTemplate; t != nil {
-		maps.Copy(labels, t.Labels)
-		maps.Copy(annotations, t.Annotations)
-	}
-	labels[boringv1alpha1.ManagedByLabel] = boringv1alpha1.ManagedByValue
-	return &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:        sa.EffectiveSecretName(),
-			Namespace:   sa.Namespace,
-			Labels:      labels,
-			Annotations: annotations,
-		},
-		Type: corev1.SecretTypeOpaque,
-		Data: map[string][]byte{
-			boringv1alpha1.SecretKeyAccountID:   []byte(sa.Spec.AccountID),
-			boringv1alpha1.SecretKeyPlatform:    []byte(acct.Platform),
-			boringv1alpha1.SecretKeyAccountName: []byte(acct.Name()),
-		},
-	}
+// fieldOwner is the field manager of the operator's writes to account-ID
+// Secrets: the Secret's managedFields then say which labels and annotations
+// the operator wrote, so one it no longer wants can be removed while what
+// others added stays.
+const fieldOwner = "boring-operator"
+
+// secretContent is what the account-ID Secret must hold.
+type secretContent struct {
+	labels, annotations map[string]string
+	data                map[string]string
 }
 
-// digest names the desired content, to tell whether a verified Secret still
-// matches what is desired now.
-func digest(s *corev1.Secret) string {
+// desiredSecret is the account-ID Secret's content for sa and the account
+// Boring listed.
+func desiredSecret(sa *boringv1alpha1.SocialAccount, acct *wire.Account) secretContent {
+	c := secretContent{labels: map[string]string{}, annotations: map[string]string{}}
+	if t := sa.Spec.SecretTemplate; t != nil {
+		maps.Copy(c.labels, t.Labels)
+		maps.Copy(c.annotations, t.Annotations)
+	}
+	c.labels[boringv1alpha1.ManagedByLabel] = boringv1alpha1.ManagedByValue
+	c.data = map[string]string{
+		boringv1alpha1.SecretKeyAccountID:   acct.AccountID,
+		boringv1alpha1.SecretKeyPlatform:    string(acct.Platform),
+		boringv1alpha1.SecretKeyAccountName: acct.Name(),
+	}
+	return c
+}
+
+// digest names the content, to tell whether a Secret verified earlier still
+// holds what is desired now.
+func (c secretContent) digest() string {
 	h := sha256.New()
-	for _, m := range []map[string]string{s.Labels, s.Annotations} {
+	for _, m := range []map[string]string{c.labels, c.annotations, c.data} {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			_, _ = fmt.Fprintf(h, "%q=%q;", k, m[k])
 		}
 		h.Write([]byte{0})
 	}
-	for _, k := range slices.Sorted(maps.Keys(s.Data)) {
-		_, _ = fmt.Fprintf(h, "%q=%q;", k, s.Data[k])
-	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// heldBy reports whether current holds exactly this content as far as the
+// operator is concerned: every desired key with its value, and no label or
+// annotation that the operator applied earlier and no longer wants.
+func (c secretContent) heldBy(current *corev1.Secret) bool {
+	for k, v := range c.data {
+		if string(current.Data[k]) != v {
+			return false
+		}
+	}
+	owned := appliedKeys(current.ManagedFields)
+	for _, kv := range []struct {
+		want, have map[string]string
+		owned      []string
+	}{{c.labels, current.Labels, owned["f:labels"]}, {c.annotations, current.Annotations, owned["f:annotations"]}} {
+		for k, v := range kv.want {
+			if have, ok := kv.have[k]; !ok || have != v {
+				return false
+			}
+		}
+		for _, k := range kv.owned {
+			if _, ok := kv.want[k]; !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// appliedKeys lists, per metadata map (f:labels, f:annotations), the keys
+// the operator's field manager wrote (by create or by apply).
+func appliedKeys(entries []metav1.ManagedFieldsEntry) map[string][]string {
+	out := map[string][]string{}
+	for _, e := range entries {
+		if e.Manager != fieldOwner || e.FieldsV1 == nil {
+			continue
+		}
+		var fields struct {
+			Metadata map[string]map[string]any `json:"f:metadata"`
+		}
+		if json.Unmarshal(e.FieldsV1.Raw, &fields) != nil {
+			continue
+		}
+		for m, keys := range fields.Metadata {
+			for k := range keys {
+				if name, ok := strings.CutPrefix(k, "f:"); ok {
+					out[m] = append(out[m], name)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (c secretContent) bytes() map[string][]byte {
+	data := make(map[string][]byte, len(c.data))
+	for k, v := range c.data {
+		data[k] = []byte(v)
+	}
+	return data
+}
+
+// secret is the new Secret holding the content, controlled by sa.
+func (c secretContent) secret(sa *boringv1alpha1.SocialAccount) *corev1.Secret {
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: sa.EffectiveSecretName(), Namespace: sa.Namespace,
+			Labels: c.labels, Annotations: c.annotations,
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(sa, boringv1alpha1.GroupVersion.WithKind("SocialAccount"))},
+		},
+		Type: corev1.SecretTypeOpaque,
+		Data: c.bytes(),
+	}
+}
+
+// repair changes current, a Secret sa controls, to hold the content:
+// desired keys set, and the labels and annotations the operator wrote
+// earlier but no longer wants removed. What others added stays.
+func (c secretContent) repair(current *corev1.Secret) {
+	owned := appliedKeys(current.ManagedFields)
+	current.Labels = c.merged(current.Labels, c.labels, owned["f:labels"])
+	current.Annotations = c.merged(current.Annotations, c.annotations, owned["f:annotations"])
+	if current.Data == nil {
+		current.Data = map[string][]byte{}
+	}
+	maps.Copy(current.Data, c.bytes())
+}
+
+func (secretContent) merged(have, want map[string]string, owned []string) map[string]string {
+	out := maps.Clone(have)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for _, k := range owned {
+		if _, ok := want[k]; !ok {
+			delete(out, k)
+		}
+	}
+	maps.Copy(out, want)
+	return out
 }
 
 // ensureSecret creates or repairs the account-ID Secret. It reports conflict
 // when a Secret of that name exists that this SocialAccount does not control;
 // such a Secret is never touched. Steady state costs no API call: the Secret's
-// metadata comes from the cache and its data is only read after it changed.
-func (r *SocialAccountReconciler) ensureSecret(ctx context.Context, sa *boringv1alpha1.SocialAccount, acct *boring.Account) (conflict bool, err error) {
+// metadata comes from the cache and its data is read only after it changed.
+func (r *SocialAccountReconciler) ensureSecret(ctx context.Context, sa *boringv1alpha1.SocialAccount, acct *wire.Account) (conflict bool, err error) {
 	want := desiredSecret(sa, acct)
-	if err := controllerutil.SetControllerReference(sa, want, r.Scheme); err != nil {
-		return false, err
-	}
-	key := client.ObjectKeyFromObject(want)
-	sum := digest(want)
+	key := types.NamespacedName{Namespace: sa.Namespace, Name: sa.EffectiveSecretName()}
+	sum := want.digest()
 
 	meta, err := r.secretMetadata(ctx, key)
 	switch {
 	case apierrors.IsNotFound(err):
-		return r.createSecret(ctx, want, sum)
+		return false, r.createSecret(ctx, sa, key, want, sum)
 	case err != nil:
 		return false, fmt.Errorf("reading Secret metadata: %w", err)
 	case !metav1.IsControlledBy(meta, sa):
@@ -103,63 +203,40 @@ func (r *SocialAccountReconciler) ensureSecret(ctx context.Context, sa *boringv1
 	current := &corev1.Secret{}
 	if err := r.APIReader.Get(ctx, key, current); err != nil {
 		if apierrors.IsNotFound(err) {
-			return r.createSecret(ctx, want, sum)
+			return false, r.createSecret(ctx, sa, key, want, sum)
 		}
 		return false, fmt.Errorf("reading Secret: %w", err)
 	}
 	if !metav1.IsControlledBy(current, sa) {
 		return true, nil
 	}
-	if secretMatches(current, want) {
+	if want.heldBy(current) {
 		r.secrets.rememberVerified(key, current.ResourceVersion, sum)
 		return false, nil
 	}
+	return false, r.repairSecret(ctx, current, key, want, sum)
+}
+
+// createSecret creates the Secret. Create, not apply: if the cache had not
+// seen a Secret of that name yet, AlreadyExists fails this attempt and the
+// next one finds out whose it is, where an apply would have taken it over.
+func (r *SocialAccountReconciler) createSecret(ctx context.Context, sa *boringv1alpha1.SocialAccount, key types.NamespacedName, want secretContent, sum string) error {
+	s := want.secret(sa)
+	if err := r.Create(ctx, s, client.FieldOwner(fieldOwner)); err != nil {
+		return fmt.Errorf("creating Secret: %w", err)
+	}
+	r.secrets.rememberVerified(key, s.ResourceVersion, sum)
+	return nil
+}
+
+// repairSecret patches a Secret this SocialAccount controls back to the
+// content (optimistic lock: a concurrent edit retries).
+func (r *SocialAccountReconciler) repairSecret(ctx context.Context, current *corev1.Secret, key types.NamespacedName, want secretContent, sum string) error {
 	base := current.DeepCopy()
-	if current.Labels == nil {
-		current.Labels = map[string]string{}
-	}
-	if current.Annotations == nil {
-		current.Annotations = map[string]string{}
-	}
-	maps.Copy(current.Labels, want.Labels)
-	maps.Copy(current.Annotations, want.Annotations)
-	if current.Data == nil {
-		current.Data = map[string][]byte{}
-	}
-	maps.Copy(current.Data, want.Data)
-	if err := r.Patch(ctx, current, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-		return false, fmt.Errorf("repairing Secret: %w", err)
+	want.repair(current)
+	if err := r.Patch(ctx, current, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}), client.FieldOwner(fieldOwner)); err != nil {
+		return fmt.Errorf("repairing Secret: %w", err)
 	}
 	r.secrets.rememberVerified(key, current.ResourceVersion, sum)
-	return false, nil
-}
-
-func (r *SocialAccountReconciler) createSecret(ctx context.Context, want *corev1.Secret, sum string) (bool, error) {
-	// AlreadyExists means the cache had not seen the Secret yet; the error
-	// retries and the next attempt sees it.
-	if err := r.Create(ctx, want); err != nil {
-		return false, fmt.Errorf("creating Secret: %w", err)
-	}
-	r.secrets.rememberVerified(types.NamespacedName{Namespace: want.Namespace, Name: want.Name}, want.ResourceVersion, sum)
-	return false, nil
-}
-
-// secretMatches reports whether current holds everything want asks for.
-func secretMatches(current, want *corev1.Secret) bool {
-	for k, v := range want.Labels {
-		if current.Labels[k] != v {
-			return false
-		}
-	}
-	for k, v := range want.Annotations {
-		if current.Annotations[k] != v {
-			return false
-		}
-	}
-	for k, v := range want.Data {
-		if string(current.Data[k]) != string(v) {
-			return false
-		}
-	}
-	return true
+	return nil
 }

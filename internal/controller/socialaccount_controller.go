@@ -23,15 +23,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
@@ -53,34 +50,42 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/index"
 )
 
+// AccountLister finds the accounts of a credential. Implementations share
+// one list per credential between SocialAccounts (boring.Cache).
+type AccountLister interface {
+	// Accounts returns the accounts under session, at most maxAge old;
+	// force asks Boring afresh.
+	Accounts(ctx context.Context, session boring.Session, maxAge time.Duration, force bool) (*boring.Snapshot, error)
+}
+
+// Disconnector disconnects (soft-deletes) an account in Boring.
+type Disconnector interface {
+	Disconnect(ctx context.Context, session boring.Session, accountID string) error
+}
+
 // SocialAccountReconciler reconciles SocialAccount objects.
 type SocialAccountReconciler struct {
 	client.Client
 	// APIReader reads credentials and Secrets straight from the API server:
 	// the manager caches only Secrets' metadata, never their data.
-	APIReader client.Reader
-	Scheme    *runtime.Scheme
-	Recorder  events.EventRecorder
-	Clock     clock.PassiveClock
-	// Boring shares one account list per credential between all
-	// SocialAccounts; its Client() does disconnects.
-	Boring *boring.Cache
+	APIReader    client.Reader
+	Recorder     events.EventRecorder
+	Clock        clock.PassiveClock
+	Accounts     AccountLister
+	Disconnector Disconnector
 
 	// DefaultCredentials is the Secret used without spec.credentialsRef.
 	DefaultCredentials types.NamespacedName
 	// DefaultCredentialsNamespaces limits where DefaultCredentials may be
 	// used; empty means everywhere.
 	DefaultCredentialsNamespaces []string
-	// MaxConcurrentReconciles defaults to 10.
-	MaxConcurrentReconciles int
+	// MaxConcurrentSyncs defaults to 10 (--max-concurrent-syncs).
+	MaxConcurrentSyncs int
 	// Metrics reports the accounts at scrape time (optional).
 	Metrics *AccountMetrics
 
 	secrets *secretVersions
-	// written remembers, per SocialAccount UID, the resourceVersions this
-	// controller patched from; seeing one again means the cache has not
-	// caught up with our own write yet.
-	written sync.Map
+	written *ownWrites
 }
 
 // +kubebuilder:rbac:groups=boring.aiagent-me.com,resources=socialaccounts,verbs=get;list;watch;patch;delete
@@ -103,7 +108,7 @@ func (r *SocialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return r.reconcileDelete(ctx, sa)
 	}
 
-	if r.cacheBehind(sa) {
+	if r.written.stale(sa.UID, sa.ResourceVersion) {
 		// Acting on an object older than our own last write would repeat
 		// that write and its events; wait for the cache to catch up.
 		return ctrl.Result{RequeueAfter: time.Second}, nil
@@ -115,7 +120,7 @@ func (r *SocialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		if err := r.Patch(ctx, sa, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
 			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
 		}
-		r.wroteFrom(sa.UID, base.ResourceVersion)
+		r.written.wroteOver(sa.UID, base.ResourceVersion)
 	}
 
 	original := sa.DeepCopy()
@@ -139,46 +144,8 @@ func (r *SocialAccountReconciler) patchStatus(ctx context.Context, original, sa 
 		}
 		return fmt.Errorf("patching status: %w", err)
 	}
-	r.wroteFrom(sa.UID, original.ResourceVersion)
+	r.written.wroteOver(sa.UID, original.ResourceVersion)
 	return nil
-}
-
-// wroteFrom records that the object at resourceVersion rv was superseded by
-// our own write.
-func (r *SocialAccountReconciler) wroteFrom(uid types.UID, rv string) {
-	v, _ := r.written.LoadOrStore(uid, &staleVersions{})
-	v.(*staleVersions).add(rv)
-}
-
-// cacheBehind reports whether sa is a version we already superseded. Once
-// the cache shows a newer version, what was remembered is dropped.
-func (r *SocialAccountReconciler) cacheBehind(sa *boringv1alpha1.SocialAccount) bool {
-	v, ok := r.written.Load(sa.UID)
-	if !ok {
-		return false
-	}
-	if v.(*staleVersions).has(sa.ResourceVersion) {
-		return true
-	}
-	r.written.Delete(sa.UID)
-	return false
-}
-
-type staleVersions struct {
-	mu  sync.Mutex
-	rvs []string
-}
-
-func (s *staleVersions) add(rv string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rvs = append(s.rvs, rv)
-}
-
-func (s *staleVersions) has(rv string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Contains(s.rvs, rv)
 }
 
 // SetupWithManager registers the controller. The manager must have the
@@ -189,20 +156,17 @@ func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return errors.New("SocialAccountReconciler needs a Client and an APIReader")
 	case r.Recorder == nil:
 		return errors.New("SocialAccountReconciler needs a Recorder")
-	case r.Boring == nil:
-		return errors.New("SocialAccountReconciler needs a Boring cache")
+	case r.Accounts == nil || r.Disconnector == nil:
+		return errors.New("SocialAccountReconciler needs an AccountLister and a Disconnector")
 	}
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
-	if r.MaxConcurrentReconciles <= 0 {
-		r.MaxConcurrentReconciles = 10
+	if r.MaxConcurrentSyncs <= 0 {
+		r.MaxConcurrentSyncs = 10
 	}
 	r.secrets = newSecretVersions()
-
-	if r.Metrics != nil {
-		r.Metrics.reader = mgr.GetCache()
-	}
+	r.written = newOwnWrites()
 
 	secretMeta := &metav1.PartialObjectMetadata{}
 	secretMeta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
@@ -222,7 +186,7 @@ func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.ResourceVersionChangedPredicate{},
 		)).
 		WithOptions(controller.Options{
-			MaxConcurrentReconciles: r.MaxConcurrentReconciles,
+			MaxConcurrentReconciles: r.MaxConcurrentSyncs,
 			// Boring outages back off from 1s to 5m, not to 16m.
 			RateLimiter: workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](time.Second, 5*time.Minute),
 		}).

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package controller_test
 
 import (
 	"fmt"
@@ -31,7 +31,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
-	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
 )
 
@@ -64,22 +63,25 @@ func newTenantSecret(ns, session string) {
 	})).To(Succeed())
 }
 
-func (t tenant) account(platform boring.Platform, expiresIn time.Duration) string {
-	id := string(platform[:2]) + "-" + rand.String(10)
-	a := boring.Account{AccountID: id, Platform: platform, IsValid: true}
+// account connects an account of platform ("facebook", "instagram",
+// "threads") for the tenant in the stand-in, expiring after expiresIn (0:
+// never), and returns its account_id.
+func (t tenant) account(platform string, expiresIn time.Duration) string {
+	id := platform[:2] + "-" + rand.String(10)
+	a := boringtest.Account{ID: id, Platform: platform, Valid: true}
 	if expiresIn != 0 {
 		exp := fakeClock.Now().Add(expiresIn).UTC().Truncate(time.Second)
 		a.ExpiresAt = &exp
 	}
 	switch platform {
-	case boring.PlatformFacebook:
-		a.PageName, a.PageID = "Page "+id, "pid-"+id
+	case facebook:
+		a.Name, a.PlatformID = "Page "+id, "pid-"+id
 		data := fakeClock.Now().Add(80 * day).UTC().Truncate(time.Second)
 		a.DataAccessExpiresAt = &data
-	case boring.PlatformInstagram:
-		a.IGUsername, a.IGAccountID, a.AccountType = "ig_"+id, "igid-"+id, "BUSINESS"
-	case boring.PlatformThreads:
-		a.ThreadsUsername, a.ThreadsID, a.ThreadsProfilePicture = "th_"+id, "thid-"+id, "https://example.com/"+id+".png"
+	case instagram:
+		a.Name, a.PlatformID, a.AccountType = "ig_"+id, "igid-"+id, "BUSINESS"
+	case threads:
+		a.Name, a.PlatformID, a.ProfilePicture = "th_"+id, "thid-"+id, "https://example.com/"+id+".png"
 	}
 	backend.AddAccount(t.user, a)
 	return id
@@ -212,7 +214,7 @@ var _ = Describe("SocialAccount controller", func() {
 
 	Context("status from Boring", func() {
 		It("reports a Facebook Page that never expires, with data access expiry", func() {
-			id := t.account(boring.PlatformFacebook, 0)
+			id := t.account(facebook, 0)
 			sa := newSocialAccount(ns, "fb", id, func(sa *boringv1alpha1.SocialAccount) { sa.Spec.Platform = boringv1alpha1.PlatformFacebook })
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			Expect(got.Status.Platform).To(Equal(boringv1alpha1.PlatformFacebook))
@@ -231,7 +233,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("reports an Instagram account with days until expiry, rounded down", func() {
-			id := t.account(boring.PlatformInstagram, 45*day+23*time.Hour)
+			id := t.account(instagram, 45*day+23*time.Hour)
 			sa := newSocialAccount(ns, "ig", id)
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			Expect(got.Status.DaysUntilExpiry).To(HaveValue(Equal(int32(45))))
@@ -241,7 +243,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("reports a Threads account", func() {
-			id := t.account(boring.PlatformThreads, 30*day)
+			id := t.account(threads, 30*day)
 			sa := newSocialAccount(ns, "th", id)
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			Expect(got.Status.Threads).To(Equal(&boringv1alpha1.ThreadsStatus{Username: "th_" + id, UserID: "thid-" + id, ProfilePictureURL: "https://example.com/" + id + ".png"}))
@@ -249,7 +251,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("says TokenExpired with 0 days past expiry", func() {
-			id := t.account(boring.PlatformInstagram, -time.Hour)
+			id := t.account(instagram, -time.Hour)
 			sa := newSocialAccount(ns, "expired", id)
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionFalse, boringv1alpha1.ReasonTokenExpired)
 			Expect(got.Status.DaysUntilExpiry).To(HaveValue(BeZero()))
@@ -257,7 +259,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("says TokenInvalid for a revoked token, and raises a Warning", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			Expect(backend.RevokeAccount(id)).To(Succeed())
 			sa := newSocialAccount(ns, "revoked", id)
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionFalse, boringv1alpha1.ReasonTokenInvalid)
@@ -266,7 +268,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("says PlatformMismatch when spec.platform disagrees with Boring, and writes no Secret", func() {
-			id := t.account(boring.PlatformThreads, 30*day)
+			id := t.account(threads, 30*day)
 			sa := newSocialAccount(ns, "mismatch", id, func(sa *boringv1alpha1.SocialAccount) { sa.Spec.Platform = boringv1alpha1.PlatformInstagram })
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionFalse, boringv1alpha1.ReasonPlatformMismatch)
 			Consistently(func() bool {
@@ -284,7 +286,7 @@ var _ = Describe("SocialAccount controller", func() {
 
 	Context("the account-ID Secret", func() {
 		It("writes ACCOUNT_ID, PLATFORM, ACCOUNT_NAME with template metadata and an owner", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			sa := newSocialAccount(ns, "ig", id, func(sa *boringv1alpha1.SocialAccount) {
 				sa.Spec.SecretName = "ig-ids"
 				sa.Spec.SecretTemplate = &boringv1alpha1.SecretTemplate{
@@ -306,7 +308,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("repairs an edited Secret and recreates a deleted one", func() {
-			id := t.account(boring.PlatformThreads, 30*day)
+			id := t.account(threads, 30*day)
 			sa := newSocialAccount(ns, "th", id)
 			Eventually(func(g Gomega) { getSecret(g, ns, "th") }).Should(Succeed())
 
@@ -329,7 +331,7 @@ var _ = Describe("SocialAccount controller", func() {
 				ObjectMeta: metav1.ObjectMeta{Name: "taken", Namespace: ns},
 				StringData: map[string]string{"mine": "yes"},
 			})).To(Succeed())
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			sa := newSocialAccount(ns, "taken", id)
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionFalse, boringv1alpha1.ReasonSecretConflict)
 			s := getSecret(Default, ns, "taken")
@@ -338,7 +340,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("keeps the Secret and the last known status while Boring fails", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			sa := newSocialAccount(ns, "ig", id)
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			backend.SetFault(boringtest.EndpointList, boringtest.Fault{Status: 503})
@@ -355,7 +357,7 @@ var _ = Describe("SocialAccount controller", func() {
 
 	Context("expiry warnings", func() {
 		It("warns once a day inside the window, as the injected clock advances", func() {
-			id := t.account(boring.PlatformInstagram, 8*day+time.Hour)
+			id := t.account(instagram, 8*day+time.Hour)
 			sa := newSocialAccount(ns, "soon", id)
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			Expect(got.Status.DaysUntilExpiry).To(HaveValue(Equal(int32(8))))
@@ -388,8 +390,8 @@ var _ = Describe("SocialAccount controller", func() {
 
 	Context("Facebook data access", func() {
 		It("warns DataAccessExpiringSoon inside the window", func() {
-			id := t.account(boring.PlatformFacebook, 0)
-			Expect(backend.UpdateAccount(id, func(a *boring.Account) {
+			id := t.account(facebook, 0)
+			Expect(backend.UpdateAccount(id, func(a *boringtest.Account) {
 				soon := fakeClock.Now().Add(3*day + time.Hour).UTC().Truncate(time.Second)
 				a.DataAccessExpiresAt = &soon
 			})).To(Succeed())
@@ -408,7 +410,7 @@ var _ = Describe("SocialAccount controller", func() {
 
 	Context("deletion", func() {
 		It("disconnects in Boring with the Disconnect policy", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			sa := newSocialAccount(ns, "bye", id)
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			deleteAndWaitGone(sa)
@@ -416,7 +418,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("never calls Boring with the Orphan policy", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			sa := newSocialAccount(ns, "keep", id, func(sa *boringv1alpha1.SocialAccount) { sa.Spec.DeletionPolicy = boringv1alpha1.DeletionPolicyOrphan })
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			deleteAndWaitGone(sa)
@@ -425,7 +427,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("holds the finalizer while Boring fails, then completes", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			sa := newSocialAccount(ns, "retry", id)
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			backend.SetFault(boringtest.EndpointDisconnect, boringtest.Fault{Status: 500})
@@ -443,7 +445,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("does not disconnect a paused account until it is unpaused", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			sa := newSocialAccount(ns, "paused", id)
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			setAnnotation(sa, boringv1alpha1.PausedAnnotation, "true")
@@ -459,7 +461,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("skips the disconnect while another SocialAccount maps the same account", func() {
-			id := t.account(boring.PlatformThreads, 30*day)
+			id := t.account(threads, 30*day)
 			first := newSocialAccount(ns, "first", id)
 			second := newSocialAccount(ns, "second", id)
 			eventuallyCondition(first, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
@@ -492,7 +494,7 @@ var _ = Describe("SocialAccount controller", func() {
 		}
 		for name, fc := range cases {
 			It("reports "+name+" as Synced=False "+fc.reason+" with a bounded number of requests", func() {
-				id := t.account(boring.PlatformInstagram, 30*day)
+				id := t.account(instagram, 30*day)
 				backend.SetFault(boringtest.EndpointList, fc.fault)
 				DeferCleanup(backend.ClearFaults)
 				sa := newSocialAccount(ns, "f", id)
@@ -512,7 +514,7 @@ var _ = Describe("SocialAccount controller", func() {
 
 	Context("credentials", func() {
 		It("says CredentialsMissing until the Secret exists", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			sa := newSocialAccount(ns, "nocreds", id, func(sa *boringv1alpha1.SocialAccount) {
 				sa.Spec.CredentialsRef = &boringv1alpha1.CredentialsReference{Name: "later"}
 			})
@@ -525,7 +527,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("says Unauthorized with a Warning for a rejected session, and resyncs when the Secret is rotated", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			backend.RevokeSession(t.session)
 			sa := newSocialAccount(ns, "rotate", id)
 			eventuallyCondition(sa, boringv1alpha1.ConditionSynced, metav1.ConditionFalse, boringv1alpha1.ReasonUnauthorized)
@@ -542,7 +544,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("refuses the default credentials outside their namespaces", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			sa := newSocialAccount(ns, "nodefault", id, func(sa *boringv1alpha1.SocialAccount) { sa.Spec.CredentialsRef = nil })
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionSynced, metav1.ConditionFalse, boringv1alpha1.ReasonCredentialsMissing)
 			Expect(condition(got, boringv1alpha1.ConditionSynced).Message).To(ContainSubstring("may not use the default credentials"))
@@ -558,7 +560,7 @@ var _ = Describe("SocialAccount controller", func() {
 				ObjectMeta: metav1.ObjectMeta{Name: "boring-session", Namespace: defaultCredsNamespace},
 				StringData: map[string]string{"session": shared.session},
 			}))).To(Succeed())
-			id := shared.account(boring.PlatformThreads, 30*day)
+			id := shared.account(threads, 30*day)
 			sa := newSocialAccount(defaultCredsAllowedNS, "default-"+rand.String(4), id, func(sa *boringv1alpha1.SocialAccount) { sa.Spec.CredentialsRef = nil })
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 		})
@@ -566,7 +568,7 @@ var _ = Describe("SocialAccount controller", func() {
 
 	Context("forced sync and caching", func() {
 		It("sees an upstream change only on a forced sync, which bypasses the shared cache", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			sa := newSocialAccount(ns, "forced", id)
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			Expect(backend.RevokeAccount(id)).To(Succeed())
@@ -582,7 +584,7 @@ var _ = Describe("SocialAccount controller", func() {
 		It("shares one list call between SocialAccounts of one credential", func() {
 			ids := make([]string, 0, 10)
 			for range 10 {
-				ids = append(ids, t.account(boring.PlatformThreads, 30*day))
+				ids = append(ids, t.account(threads, 30*day))
 			}
 			sas := make([]*boringv1alpha1.SocialAccount, 0, len(ids))
 			for i, id := range ids {
@@ -595,7 +597,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("syncs on a spec change but not on a status-only write", func() {
-			id := t.account(boring.PlatformThreads, 30*day)
+			id := t.account(threads, 30*day)
 			sa := newSocialAccount(ns, "triggers", id)
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 
@@ -621,7 +623,7 @@ var _ = Describe("SocialAccount controller", func() {
 		})
 
 		It("writes nothing on a quiet refresh", func() {
-			id := t.account(boring.PlatformFacebook, 0)
+			id := t.account(facebook, 0)
 			sa := newSocialAccount(ns, "quiet", id)
 			before := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			Eventually(func(g Gomega) { getSecret(g, ns, "quiet") }).Should(Succeed())
@@ -636,7 +638,7 @@ var _ = Describe("SocialAccount controller", func() {
 
 	Context("metrics", func() {
 		It("exports the account's expiry and validity, and drops them after delete", func() {
-			id := t.account(boring.PlatformInstagram, 30*day)
+			id := t.account(instagram, 30*day)
 			sa := newSocialAccount(ns, "metered", id)
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			Eventually(func(g Gomega) {

@@ -14,19 +14,23 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package controller_test
 
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zapcore"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -41,9 +45,18 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/accountapi"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
-	"github.com/aiagent-me/boring-operator/internal/index"
+	"github.com/aiagent-me/boring-operator/internal/operator"
+)
+
+const (
+	day = 24 * time.Hour
+
+	facebook  = "facebook"
+	instagram = "instagram"
+	threads   = "threads"
 )
 
 var (
@@ -55,7 +68,8 @@ var (
 
 	backend   *boringtest.Server
 	fakeClock *testingclock.FakeClock
-	metrics   *AccountMetrics
+	registry  *prometheus.Registry
+	apiURL    string
 	logs      = &syncBuffer{}
 	mgrDone   = make(chan struct{})
 
@@ -128,42 +142,61 @@ var _ = AfterSuite(func() {
 	Expect(testEnv.Stop()).To(Succeed())
 })
 
-// startManager runs the controller as main.go wires it, with an injected
-// clock, against the Boring stand-in.
+// startManager runs the operator as it ships (operator.Setup), with an
+// injected clock and short timeouts, against the Boring stand-in.
 func startManager() {
 	backend = boringtest.NewServer()
 	fakeClock = testingclock.NewFakeClock(time.Now().Truncate(time.Second))
 	backend.SetClock(fakeClock.Now)
+	registry = prometheus.NewPedanticRegistry()
 
-	defaultCreds := types.NamespacedName{Namespace: defaultCredsNamespace, Name: "boring-session"}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.Scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		Cache:   cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
 	})
 	Expect(err).NotTo(HaveOccurred())
-
-	boringClient, err := boring.NewClient(backend.URL(), boring.Options{
-		Timeout: 500 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
+	op, err := operator.Setup(ctx, mgr, operator.Options{
+		BoringURL: backend.URL(),
+		Boring: boring.Options{
+			Timeout: 500 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
+		},
+		BoringErrorTTL:               100 * time.Millisecond,
+		Clock:                        fakeClock,
+		DefaultCredentials:           types.NamespacedName{Namespace: defaultCredsNamespace, Name: "boring-session"},
+		DefaultCredentialsNamespaces: []string{defaultCredsAllowedNS},
+		API:                          accountapi.ServerOptions{BindAddress: "127.0.0.1:0"},
+		AuthCacheTTL:                 time.Second,
+		Registry:                     registry,
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect(index.Register(ctx, mgr.GetFieldIndexer(), defaultCreds)).To(Succeed())
-	metrics = NewAccountMetrics()
-	Expect((&SocialAccountReconciler{
-		Client:                       mgr.GetClient(),
-		APIReader:                    mgr.GetAPIReader(),
-		Scheme:                       mgr.GetScheme(),
-		Recorder:                     mgr.GetEventRecorder("boring-operator"),
-		Clock:                        fakeClock,
-		Boring:                       boring.NewCache(boringClient, boring.CacheOptions{Now: fakeClock.Now, ErrorTTL: 100 * time.Millisecond}),
-		DefaultCredentials:           defaultCreds,
-		DefaultCredentialsNamespaces: []string{defaultCredsAllowedNS},
-		Metrics:                      metrics,
-	}).SetupWithManager(mgr)).To(Succeed())
+	apiURL = "http://" + op.APIAddress
 
 	go func() {
 		defer GinkgoRecover()
 		defer close(mgrDone)
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
+}
+
+// scrape gathers the operator's gauges as a scraper would, keyed by
+// name{label="value",...} with labels sorted.
+func scrape(g Gomega) map[string]float64 {
+	families, err := registry.Gather()
+	g.Expect(err).NotTo(HaveOccurred())
+	out := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			if m.GetGauge() == nil {
+				continue
+			}
+			labels := make([]string, 0, len(m.GetLabel()))
+			for _, l := range m.GetLabel() {
+				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			sort.Strings(labels)
+			out[f.GetName()+"{"+strings.Join(labels, ",")+"}"] = m.GetGauge().GetValue()
+		}
+	}
+	return out
 }

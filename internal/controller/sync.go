@@ -19,7 +19,6 @@ package controller
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,284 +30,243 @@ import (
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
 
-const (
-	day = 24 * time.Hour
-	// notFoundRecheck is the oldest shared list trusted to say an account is
-	// not connected.
-	notFoundRecheck = 30 * time.Second
-)
+// notFoundRecheck is the oldest shared list trusted to say an account is not
+// connected: a newly connected account shows up within it, not after a
+// whole refreshInterval.
+const notFoundRecheck = 30 * time.Second
 
-// reconcileNormal observes the account in Boring and brings status, the
-// Secret and events in line with it. It mutates sa.Status only.
-func (r *SocialAccountReconciler) reconcileNormal(ctx context.Context, sa *boringv1alpha1.SocialAccount) (ctrl.Result, error) {
-	refresh := sa.EffectiveRefreshInterval()
-	if sa.IsPaused() {
-		r.setSynced(sa, false, boringv1alpha1.ReasonPaused, "Paused by the "+boringv1alpha1.PausedAnnotation+" annotation; no calls to Boring")
-		return ctrl.Result{}, nil
+// syncScope is what one reconcile of a SocialAccount learns, phase by phase.
+type syncScope struct {
+	sa      *boringv1alpha1.SocialAccount
+	now     time.Time
+	refresh time.Duration
+	session boring.Session
+	// request is the sync-requested-at value a forced sync handles ("": none).
+	request string
+	// acct is the account as Boring lists it (nil: not listed).
+	acct  *wire.Account
+	facts readinessFacts
+}
+
+func (r *SocialAccountReconciler) newScope(sa *boringv1alpha1.SocialAccount) *syncScope {
+	now := r.Clock.Now()
+	s := &syncScope{sa: sa, now: now, refresh: sa.EffectiveRefreshInterval()}
+	if v := sa.Annotations[boringv1alpha1.SyncRequestedAnnotation]; v != "" && v != sa.Status.LastHandledSyncRequest {
+		s.request = v
 	}
+	s.facts = readinessFacts{
+		Previous:     meta.FindStatusCondition(sa.Status.Conditions, boringv1alpha1.ConditionReady),
+		AccountID:    sa.Spec.AccountID,
+		WantPlatform: sa.Spec.Platform,
+		SecretName:   sa.EffectiveSecretName(),
+		Now:          now,
+	}
+	return s
+}
 
-	creds, err := r.credentialsFor(sa)
-	var session boring.Session
+// reconcileNormal syncs the SocialAccount with Boring: session, account,
+// status, Secret, Ready, warnings, next sync. It mutates sa.Status only; the
+// caller patches it.
+func (r *SocialAccountReconciler) reconcileNormal(ctx context.Context, sa *boringv1alpha1.SocialAccount) (ctrl.Result, error) {
+	s := r.newScope(sa)
+	err := r.resolveSession(ctx, s)
 	if err == nil {
-		session, err = r.session(ctx, creds)
+		err = r.fetchAccount(ctx, s)
 	}
 	if err != nil {
-		if isCredentialsMissing(err) {
-			r.setSynced(sa, false, boringv1alpha1.ReasonCredentialsMissing, err.Error())
-			r.markPendingIfUnknown(sa)
-			// The Secret watch resyncs as soon as the credentials appear.
-			return ctrl.Result{RequeueAfter: refresh}, nil
-		}
+		return r.syncFailed(ctx, s, err)
+	}
+	r.observe(s)
+	if err := r.reconcileSecret(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
+	r.decideReady(s)
+	r.setSynced(s, nil)
+	r.warnExpiry(s)
+	sa.Status.ObservedGeneration = sa.Generation
+	return ctrl.Result{RequeueAfter: r.nextSyncOf(ctx, s)}, nil
+}
 
-	request := sa.Annotations[boringv1alpha1.SyncRequestedAnnotation]
-	force := request != "" && request != sa.Status.LastHandledSyncRequest
-	snap, err := r.Boring.Accounts(ctx, session, refresh, force)
-	if err == nil && !force {
-		if _, ok := snap.Lookup(sa.Spec.AccountID); !ok && refresh > notFoundRecheck {
-			// Maybe connected after the shared list was taken: look again,
-			// at most once per notFoundRecheck per credential.
-			snap, err = r.Boring.Accounts(ctx, session, notFoundRecheck, false)
+// resolveSession finds the session the SocialAccount syncs with; paused
+// SocialAccounts get none.
+func (r *SocialAccountReconciler) resolveSession(ctx context.Context, s *syncScope) error {
+	if s.sa.IsPaused() {
+		return errPaused
+	}
+	session, err := r.sessionOf(ctx, s.sa)
+	s.session = session
+	return err
+}
+
+// fetchAccount looks the account up in the credential's shared list: fresh
+// from Boring on a forced sync, and listed again (at most every
+// notFoundRecheck per credential) before saying it is not there.
+func (r *SocialAccountReconciler) fetchAccount(ctx context.Context, s *syncScope) error {
+	force := s.request != ""
+	snap, err := r.Accounts.Accounts(ctx, s.session, s.refresh, force)
+	if err == nil && !force && s.refresh > notFoundRecheck {
+		if _, ok := snap.Lookup(s.facts.AccountID); !ok {
+			snap, err = r.Accounts.Accounts(ctx, s.session, notFoundRecheck, false)
 		}
 	}
 	if err != nil {
-		return r.syncFailed(ctx, sa, err)
+		return err
 	}
 	if force {
-		sa.Status.LastHandledSyncRequest = request
+		s.sa.Status.LastHandledSyncRequest = s.request
 	}
-	now := r.Clock.Now()
-	r.Metrics.Synced(sa, now)
-
-	acct, found := snap.Lookup(sa.Spec.AccountID)
-	if !found {
-		r.transitionEvent(sa, corev1.EventTypeWarning, boringv1alpha1.EventAccountNotFound,
-			"Account %s is not connected in Boring under this session (disconnected, or another user's)", sa.Spec.AccountID)
-		r.setReady(sa, false, boringv1alpha1.ReasonAccountNotFound,
-			fmt.Sprintf("Boring lists no account %s under this session; reconnect it in Boring and update spec.accountID", sa.Spec.AccountID))
-		r.setSynced(sa, true, boringv1alpha1.ReasonSyncSucceeded, "Synced with Boring")
-		sa.Status.ObservedGeneration = sa.Generation
-		return ctrl.Result{RequeueAfter: min(refresh, 5*time.Minute)}, nil
-	}
-
-	observe(sa, acct, now)
-	ready, reason, msg := readiness(sa, acct, now)
-	if reason != boringv1alpha1.ReasonPlatformMismatch {
-		conflict, err := r.ensureSecret(ctx, sa, acct)
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		sa.Status.SecretName = sa.EffectiveSecretName()
-		if conflict {
-			sa.Status.SecretName = ""
-			if ready {
-				ready, reason = false, boringv1alpha1.ReasonSecretConflict
-				msg = fmt.Sprintf("Secret %s exists and is not owned by this SocialAccount; rename it or set spec.secretName", sa.EffectiveSecretName())
-			}
-		}
-	}
-	r.readinessEvents(sa, reason, msg)
-	r.setReady(sa, ready, reason, msg)
-	r.setSynced(sa, true, boringv1alpha1.ReasonSyncSucceeded, "Synced with Boring")
-	r.expiryWarnings(sa, now)
-	sa.Status.ObservedGeneration = sa.Generation
-
-	next := nextSync(now, refresh, sa.EffectiveExpiryWarningDays(), sa.Status.LastExpiryWarningTime,
-		timeOf(sa.Status.ExpiresAt), timeOf(sa.Status.DataAccessExpiresAt))
-	logf.FromContext(ctx).V(1).Info("Synced", "ready", ready, "reason", reason, "requeueAfter", next)
-	return ctrl.Result{RequeueAfter: next}, nil
+	s.acct, s.facts.Found = snap.Lookup(s.facts.AccountID)
+	s.facts.Observed = true
+	r.Metrics.Synced(s.sa, s.now)
+	return nil
 }
 
-// syncFailed records a failed call to Boring; status other than Synced is
-// kept as it was, and so is the Secret.
-func (r *SocialAccountReconciler) syncFailed(ctx context.Context, sa *boringv1alpha1.SocialAccount, err error) (ctrl.Result, error) {
-	switch {
-	case errors.Is(err, boring.ErrUnauthorized):
-		r.transitionEvent(sa, corev1.EventTypeWarning, boringv1alpha1.EventUnauthorized,
-			"Boring rejected the session in the credentials Secret; log in to Boring again and update the Secret")
-		r.setSynced(sa, false, boringv1alpha1.ReasonUnauthorized, "Boring rejected the session; update the credentials Secret")
-		r.markPendingIfUnknown(sa)
-		// A new session arrives through the Secret watch; until then retry slowly.
-		return ctrl.Result{RequeueAfter: sa.EffectiveRefreshInterval()}, nil
-	case errors.Is(err, boring.ErrRateLimited):
-		r.setSynced(sa, false, boringv1alpha1.ReasonRateLimited, "Boring asked to slow down: "+err.Error())
-		r.markPendingIfUnknown(sa)
-		wait, ok := boring.RetryAfter(err)
-		if !ok {
-			return ctrl.Result{}, err // exponential backoff
-		}
-		return ctrl.Result{RequeueAfter: wait + time.Second}, nil
-	case errors.Is(err, context.Canceled):
-		return ctrl.Result{}, err
-	default:
-		r.setSynced(sa, false, boringv1alpha1.ReasonBackendUnavailable, "Boring is unavailable: "+err.Error())
-		r.markPendingIfUnknown(sa)
-		logf.FromContext(ctx).Info("Boring unavailable, backing off", "error", err.Error())
-		return ctrl.Result{}, err // exponential backoff, capped
+// observe copies what Boring says about the account into status. An account
+// Boring no longer lists keeps its last known identity but nothing that
+// calls it valid.
+func (r *SocialAccountReconciler) observe(s *syncScope) {
+	st := &s.sa.Status
+	a := s.acct
+	if a == nil {
+		st.IsValid = ptr.To(false)
+		st.ExpiresAt, st.DaysUntilExpiry, st.DataAccessExpiresAt = nil, nil, nil
+		return
 	}
-}
-
-// observe copies what Boring says about the account into status.
-func observe(sa *boringv1alpha1.SocialAccount, acct *boring.Account, now time.Time) {
-	st := &sa.Status
-	st.Platform = boringv1alpha1.Platform(acct.Platform)
-	st.AccountName = acct.Name()
-	st.IsValid = ptr.To(acct.IsValid)
-	st.ExpiresAt = metaTime(acct.ExpiresAt)
+	f := &s.facts
+	f.Platform, f.AccountName, f.Valid, f.ExpiresAt = a.Platform, a.Name(), a.IsValid, a.ExpiresAt
+	st.Platform = a.Platform.API()
+	st.AccountName = a.Name()
+	st.IsValid = ptr.To(a.IsValid && !wire.Expired(s.now, a.ExpiresAt))
+	st.ExpiresAt = metaTime(a.ExpiresAt)
 	st.DaysUntilExpiry = nil
-	if acct.ExpiresAt != nil {
-		st.DaysUntilExpiry = ptr.To(int32(boring.DaysUntil(now, *acct.ExpiresAt)))
+	if a.ExpiresAt != nil {
+		st.DaysUntilExpiry = ptr.To(int32(wire.DaysUntil(s.now, *a.ExpiresAt)))
 	}
-	st.DataAccessExpiresAt = metaTime(acct.DataAccessExpiresAt)
+	st.DataAccessExpiresAt = metaTime(a.DataAccessExpiresAt)
 	st.Facebook, st.Instagram, st.Threads = nil, nil, nil
-	switch acct.Platform {
-	case boring.PlatformFacebook:
-		st.Facebook = &boringv1alpha1.FacebookStatus{PageName: acct.PageName, PageID: acct.PageID}
-	case boring.PlatformInstagram:
-		st.Instagram = &boringv1alpha1.InstagramStatus{Username: acct.IGUsername, AccountID: acct.IGAccountID, AccountType: acct.AccountType}
-	case boring.PlatformThreads:
-		st.Threads = &boringv1alpha1.ThreadsStatus{Username: acct.ThreadsUsername, UserID: acct.ThreadsID, ProfilePictureURL: acct.ThreadsProfilePicture}
+	switch a.Platform {
+	case wire.PlatformFacebook:
+		st.Facebook = &boringv1alpha1.FacebookStatus{PageName: a.PageName, PageID: a.PageID}
+	case wire.PlatformInstagram:
+		st.Instagram = &boringv1alpha1.InstagramStatus{Username: a.IGUsername, AccountID: a.IGAccountID, AccountType: a.AccountType}
+	case wire.PlatformThreads:
+		st.Threads = &boringv1alpha1.ThreadsStatus{Username: a.ThreadsUsername, UserID: a.ThreadsID, ProfilePictureURL: a.ThreadsProfilePicture}
 	}
 }
 
-// readiness decides the Ready condition from the account, before the Secret.
-func readiness(sa *boringv1alpha1.SocialAccount, acct *boring.Account, now time.Time) (bool, string, string) {
+// reconcileSecret writes the account-ID Secret once Boring confirmed the
+// account is the one the spec asks for.
+func (r *SocialAccountReconciler) reconcileSecret(ctx context.Context, s *syncScope) error {
+	f := &s.facts
+	if s.acct == nil || (f.WantPlatform != "" && f.WantPlatform != f.Platform.API()) {
+		return nil
+	}
+	conflict, err := r.ensureSecret(ctx, s.sa, s.acct)
+	if err != nil {
+		return err
+	}
+	f.SecretConflict = conflict
+	s.sa.Status.SecretName = s.sa.EffectiveSecretName()
+	if conflict {
+		s.sa.Status.SecretName = ""
+	}
+	return nil
+}
+
+// decideReady sets Ready from the facts, with an event when it changed.
+func (r *SocialAccountReconciler) decideReady(s *syncScope) {
+	v := readiness(s.facts)
+	if e, ok := transition(readinessEvents, s.facts.Previous, v); ok {
+		r.event(s.sa, e, "Sync", v.Message)
+	}
+	r.setCondition(s.sa, boringv1alpha1.ConditionReady, v)
+}
+
+// setSynced sets Synced from how the sync ended, with an event when it changed.
+func (r *SocialAccountReconciler) setSynced(s *syncScope, err error) {
+	v := syncOutcome(err)
+	previous := meta.FindStatusCondition(s.sa.Status.Conditions, boringv1alpha1.ConditionSynced)
+	if e, ok := transition(syncEvents, previous, v); ok {
+		r.event(s.sa, e, "Sync", v.Message)
+	}
+	r.setCondition(s.sa, boringv1alpha1.ConditionSynced, v)
+}
+
+// syncFailed records a sync that brought no account data: status other than
+// the conditions is kept as it was, and so is the Secret. AccountDisabled is
+// an answer, not an outage: Ready says so.
+func (r *SocialAccountReconciler) syncFailed(ctx context.Context, s *syncScope, err error) (ctrl.Result, error) {
+	if errors.Is(err, context.Canceled) {
+		return ctrl.Result{}, err
+	}
+	s.facts.Disabled = errors.Is(err, boring.ErrAccountDisabled)
+	s.facts.Observed = s.facts.Disabled
+	r.decideReady(s)
+	r.setSynced(s, err)
 	switch {
-	case sa.Spec.Platform != "" && string(sa.Spec.Platform) != string(acct.Platform):
-		return false, boringv1alpha1.ReasonPlatformMismatch,
-			fmt.Sprintf("spec.platform is %s but Boring says account %s is on %s", sa.Spec.Platform, acct.AccountID, acct.Platform)
-	case acct.ExpiresAt != nil && !acct.ExpiresAt.After(now):
-		return false, boringv1alpha1.ReasonTokenExpired,
-			fmt.Sprintf("Token expired at %s; reconnect the account in Boring", acct.ExpiresAt.UTC().Format(time.RFC3339))
-	case !acct.IsValid:
-		return false, boringv1alpha1.ReasonTokenInvalid,
-			"Boring reports the token invalid (permissions revoked or password changed); reconnect the account in Boring"
+	case errors.Is(err, errPaused):
+		return ctrl.Result{}, nil // unpausing is an annotation change, which syncs
+	case isCredentialsMissing(err), errors.Is(err, boring.ErrUnauthorized), s.facts.Disabled:
+		// A fix arrives through the Secret watch or a spec change; until
+		// then look again slowly.
+		return ctrl.Result{RequeueAfter: s.refresh}, nil
 	}
-	return true, boringv1alpha1.ReasonTokenValid, "Token is valid"
+	if wait, ok := boring.RetryAfter(err); ok {
+		return ctrl.Result{RequeueAfter: wait + time.Second}, nil
+	}
+	logf.FromContext(ctx).Info("Boring unavailable, backing off", "error", err.Error())
+	return ctrl.Result{}, err // exponential backoff, capped
 }
 
-// readinessEvents raises an event when Ready changes to reason.
-func (r *SocialAccountReconciler) readinessEvents(sa *boringv1alpha1.SocialAccount, reason, msg string) {
-	cur := meta.FindStatusCondition(sa.Status.Conditions, boringv1alpha1.ConditionReady)
-	if cur != nil && cur.Reason == reason {
+// warnExpiry raises TokenExpiringSoon / DataAccessExpiringSoon at most once
+// a day while inside the warning window.
+func (r *SocialAccountReconciler) warnExpiry(s *syncScope) {
+	st := &s.sa.Status
+	if !warningDue(s.now, st.LastExpiryWarningTime) {
 		return
 	}
-	switch reason {
-	case boringv1alpha1.ReasonTokenValid:
-		r.event(sa, corev1.EventTypeNormal, boringv1alpha1.EventSynced, "Sync",
-			"Account %s (%s) is connected and its token is valid", sa.Status.AccountName, sa.Status.Platform)
-	case boringv1alpha1.ReasonTokenInvalid:
-		r.event(sa, corev1.EventTypeWarning, boringv1alpha1.EventTokenInvalid, "Sync", "%s", msg)
-	case boringv1alpha1.ReasonTokenExpired:
-		r.event(sa, corev1.EventTypeWarning, boringv1alpha1.EventTokenExpired, "Sync", "%s", msg)
-	case boringv1alpha1.ReasonPlatformMismatch:
-		r.event(sa, corev1.EventTypeWarning, boringv1alpha1.EventPlatformMismatch, "Sync", "%s", msg)
-	case boringv1alpha1.ReasonSecretConflict:
-		r.event(sa, corev1.EventTypeWarning, boringv1alpha1.EventSecretConflict, "Sync", "%s", msg)
-	}
-}
-
-// expiryWarnings raises TokenExpiringSoon / DataAccessExpiringSoon at most
-// once a day while inside the warning window.
-func (r *SocialAccountReconciler) expiryWarnings(sa *boringv1alpha1.SocialAccount, now time.Time) {
-	st := &sa.Status
-	if last := st.LastExpiryWarningTime; last != nil && now.Sub(last.Time) < day {
-		return
-	}
-	window := time.Duration(sa.EffectiveExpiryWarningDays()) * day
+	days := s.sa.EffectiveExpiryWarningDays()
 	warned := false
-	if t := timeOf(st.ExpiresAt); t != nil && t.After(now) && t.Sub(now) < window {
-		r.event(sa, corev1.EventTypeWarning, boringv1alpha1.EventTokenExpiringSoon, "Sync",
-			"Token expiring in %d days (%s); reconnect the account in Boring", boring.DaysUntil(now, *t), t.UTC().Format(time.RFC3339))
+	if t := timeOf(st.ExpiresAt); inWarningWindow(s.now, t, days) {
+		r.eventf(s.sa, corev1.EventTypeWarning, boringv1alpha1.EventTokenExpiringSoon,
+			"Token expiring in %d days (%s); reconnect the account in Boring", wire.DaysUntil(s.now, *t), t.UTC().Format(time.RFC3339))
 		warned = true
 	}
-	if t := timeOf(st.DataAccessExpiresAt); t != nil && t.After(now) && t.Sub(now) < window {
-		r.event(sa, corev1.EventTypeWarning, boringv1alpha1.EventDataAccessExpiringSoon, "Sync",
-			"Facebook data access expiring in %d days (%s); re-authorise it in Boring", boring.DaysUntil(now, *t), t.UTC().Format(time.RFC3339))
+	if t := timeOf(st.DataAccessExpiresAt); inWarningWindow(s.now, t, days) {
+		r.eventf(s.sa, corev1.EventTypeWarning, boringv1alpha1.EventDataAccessExpiringSoon,
+			"Facebook data access expiring in %d days (%s); re-authorise it in Boring", wire.DaysUntil(s.now, *t), t.UTC().Format(time.RFC3339))
 		warned = true
 	}
 	if warned {
-		st.LastExpiryWarningTime = metaTime(&now)
+		st.LastExpiryWarningTime = metaTime(&s.now)
 	}
 }
 
-// nextSync is how long to wait before the next sync: the earliest of the next
-// refresh, the next change of daysUntilExpiry, the opening of the warning
-// window, the next daily warning and expiry itself, for the token and for
-// Facebook data access. Never less than a second.
-func nextSync(now time.Time, refresh time.Duration, warnDays int32, lastWarning *metav1.Time, expiries ...*time.Time) time.Duration {
-	next := now.Add(refresh)
-	consider := func(t time.Time) {
-		if t.After(now) && t.Before(next) {
-			next = t
-		}
-	}
-	window := time.Duration(warnDays) * day
-	for _, exp := range expiries {
-		if exp == nil || !exp.After(now) {
-			continue
-		}
-		left := exp.Sub(now)
-		// daysUntilExpiry = floor(left/day) drops at exp - floor(left/day)*day.
-		consider(exp.Add(-(left / day) * day))
-		consider(exp.Add(-window))
-		consider(*exp)
-		if lastWarning != nil && left < window {
-			consider(lastWarning.Add(day))
-		}
-	}
-	// Land just past a boundary, so the sync sees the new value.
-	wait := next.Sub(now) + 100*time.Millisecond
-	if wait < time.Second {
-		wait = time.Second
-	}
-	return wait
+func (r *SocialAccountReconciler) nextSyncOf(ctx context.Context, s *syncScope) time.Duration {
+	st := &s.sa.Status
+	next := nextSync(s.now, s.refresh, s.sa.EffectiveExpiryWarningDays(), st.LastExpiryWarningTime,
+		timeOf(st.ExpiresAt), timeOf(st.DataAccessExpiresAt))
+	logf.FromContext(ctx).V(1).Info("Synced", "ready", meta.IsStatusConditionTrue(st.Conditions, boringv1alpha1.ConditionReady), "requeueAfter", next)
+	return next
 }
 
-func (r *SocialAccountReconciler) setReady(sa *boringv1alpha1.SocialAccount, ok bool, reason, msg string) {
-	r.setCondition(sa, boringv1alpha1.ConditionReady, ok, reason, msg)
-}
-
-func (r *SocialAccountReconciler) setSynced(sa *boringv1alpha1.SocialAccount, ok bool, reason, msg string) {
-	r.setCondition(sa, boringv1alpha1.ConditionSynced, ok, reason, msg)
-}
-
-// markPendingIfUnknown gives a never-synced SocialAccount a Ready=False
-// condition, so `kubectl get` shows why it is not ready yet.
-func (r *SocialAccountReconciler) markPendingIfUnknown(sa *boringv1alpha1.SocialAccount) {
-	if meta.FindStatusCondition(sa.Status.Conditions, boringv1alpha1.ConditionReady) == nil {
-		r.setReady(sa, false, boringv1alpha1.ReasonPending, "Not synced with Boring yet; see the Synced condition")
-	}
-}
-
-func (r *SocialAccountReconciler) setCondition(sa *boringv1alpha1.SocialAccount, typ string, ok bool, reason, msg string) {
-	status := metav1.ConditionFalse
-	if ok {
-		status = metav1.ConditionTrue
-	}
+func (r *SocialAccountReconciler) setCondition(sa *boringv1alpha1.SocialAccount, typ string, v verdict) {
 	meta.SetStatusCondition(&sa.Status.Conditions, metav1.Condition{
-		Type: typ, Status: status, Reason: reason, Message: msg,
+		Type: typ, Status: v.Status, Reason: v.Reason, Message: v.Message,
 		ObservedGeneration: sa.Generation,
 		LastTransitionTime: metav1.NewTime(r.Clock.Now().Truncate(time.Second)),
 	})
 }
 
-// transitionEvent raises an event when the condition it belongs to changes
-// to that reason, not on every sync.
-func (r *SocialAccountReconciler) transitionEvent(sa *boringv1alpha1.SocialAccount, eventType, reason, format string, args ...any) {
-	for _, c := range sa.Status.Conditions {
-		if c.Reason == reason {
-			return
-		}
-	}
-	r.event(sa, eventType, reason, "Sync", format, args...)
+func (r *SocialAccountReconciler) event(sa *boringv1alpha1.SocialAccount, e eventSpec, action, note string) {
+	r.Recorder.Eventf(sa, nil, e.Type, e.Reason, action, "%s", note)
 }
 
-func (r *SocialAccountReconciler) event(sa *boringv1alpha1.SocialAccount, eventType, reason, action, format string, args ...any) {
-	r.Recorder.Eventf(sa, nil, eventType, reason, action, format, args...)
+func (r *SocialAccountReconciler) eventf(sa *boringv1alpha1.SocialAccount, eventType, reason, format string, args ...any) {
+	r.Recorder.Eventf(sa, nil, eventType, reason, "Sync", format, args...)
 }
 
 func metaTime(t *time.Time) *metav1.Time {

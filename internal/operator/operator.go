@@ -42,8 +42,11 @@ import (
 // Options configure the operator; the zero value of each field is its flag's default.
 type Options struct {
 	BoringURL string
-	// Boring tunes the Boring client (timeouts, retries).
+	// Boring tunes the Boring client (timeouts, retries); its Metrics and
+	// Clock are set here.
 	Boring boring.Options
+	// BoringErrorTTL is how long a failed account list is reused (5s).
+	BoringErrorTTL time.Duration
 	// Clock is injected by tests (real clock otherwise).
 	Clock clock.PassiveClock
 
@@ -56,7 +59,7 @@ type Options struct {
 	// AuthCacheTTL is how long token and access reviews are reused (10s).
 	AuthCacheTTL time.Duration
 
-	// Registry receives the account metrics (controller-runtime's registry).
+	// Registry receives the operator's metrics (controller-runtime's registry).
 	Registry prometheus.Registerer
 }
 
@@ -80,31 +83,37 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 		return nil, err
 	}
 
+	clientMetrics, err := boring.NewMetrics(opts.Registry)
+	if err != nil {
+		return nil, err
+	}
+	opts.Boring.Metrics, opts.Boring.Clock = clientMetrics, opts.Clock
 	client, err := boring.NewClient(opts.BoringURL, opts.Boring)
 	if err != nil {
 		return nil, err
 	}
-	metrics := controller.NewAccountMetrics()
-	if err := opts.Registry.Register(metrics); err != nil {
-		return nil, fmt.Errorf("registering account metrics: %w", err)
+	metrics, err := controller.NewAccountMetrics(mgr.GetCache(), opts.Registry)
+	if err != nil {
+		return nil, err
 	}
+	accounts := boring.NewCache(client, opts.Clock, opts.BoringErrorTTL)
 	r := &controller.SocialAccountReconciler{
 		Client:                       mgr.GetClient(),
 		APIReader:                    mgr.GetAPIReader(),
-		Scheme:                       mgr.GetScheme(),
 		Recorder:                     mgr.GetEventRecorder("boring-operator"),
 		Clock:                        opts.Clock,
-		Boring:                       boring.NewCache(client, boring.CacheOptions{Now: opts.Clock.Now}),
+		Accounts:                     accounts,
+		Disconnector:                 accounts,
 		DefaultCredentials:           opts.DefaultCredentials,
 		DefaultCredentialsNamespaces: opts.DefaultCredentialsNamespaces,
-		MaxConcurrentReconciles:      opts.MaxConcurrentSyncs,
+		MaxConcurrentSyncs:           opts.MaxConcurrentSyncs,
 		Metrics:                      metrics,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the SocialAccount controller: %w", err)
 	}
 
-	reviewer := accountapi.NewReviewer(mgr.GetClient(), opts.AuthCacheTTL)
+	reviewer := accountapi.NewReviewer(mgr.GetClient(), opts.AuthCacheTTL, opts.Clock)
 	handler := accountapi.NewHandler(mgr.GetClient(), mgr.GetClient(), reviewer, opts.Clock)
 	handler.ResponseTTL = reviewer.TTL()
 	addr, err := accountapi.AddToManager(mgr, handler, opts.API)

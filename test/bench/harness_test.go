@@ -54,7 +54,6 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
-	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
 )
 
@@ -326,9 +325,9 @@ func seedBackend(n int) *boringtest.Server {
 	srv.AddSession(session, "bench")
 	exp := time.Now().Add(30*24*time.Hour + 12*time.Hour).UTC().Truncate(time.Second)
 	for i := range n {
-		srv.AddAccount("bench", boring.Account{
-			AccountID: accountID(i), Platform: boring.PlatformInstagram, IsValid: true, ExpiresAt: &exp,
-			IGUsername: fmt.Sprintf("user%d", i), IGAccountID: strconv.Itoa(1784000 + i), AccountType: "BUSINESS",
+		srv.AddAccount("bench", boringtest.Account{
+			ID: accountID(i), Platform: "instagram", Valid: true, ExpiresAt: &exp,
+			Name: fmt.Sprintf("user%d", i), PlatformID: strconv.Itoa(1784000 + i), AccountType: "BUSINESS",
 		})
 	}
 	return srv

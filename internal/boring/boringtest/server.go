@@ -18,9 +18,11 @@ limitations under the License.
 // speaks its documented account API (GET /api/accounts, DELETE
 // /api/accounts/{id}, POST /api/token/info) with session-cookie auth and
 // soft deletes. Tests run it in-process (NewServer, like httptest) and inject
-// faults per endpoint; `make dev` runs it as a program (cmd/boring-standin)
-// seeded from a JSON file. It is written from Boring's documentation, not
-// from the operator's client, so it can catch the client being wrong.
+// faults per endpoint; `make dev` runs it in-process too, seeded from a JSON
+// file. It is an oracle for the client: it keeps accounts in its own Account
+// type and writes every answer from its own key literals, checked against the
+// examples of Boring's documentation (wire/testdata), never through the
+// client's structs, so a wrong JSON tag in the client fails a test.
 package boringtest
 
 import (
@@ -33,10 +35,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
 
 // Endpoint names one of the three endpoints, for faults and counters.
@@ -71,6 +74,11 @@ type Fault struct {
 	Reset bool
 	// OversizeBytes answers 200 with a valid JSON body of at least this size.
 	OversizeBytes int
+	// Location is sent as the Location header (with a 3xx Status, a redirect).
+	Location string
+	// Body answers Status (200 when zero) with exactly this body, such as an
+	// HTML error page from a proxy or a JSON shape Boring never sends.
+	Body string
 	// Times limits the fault to the next n requests (0: until cleared).
 	Times int
 }
@@ -99,8 +107,32 @@ type Server struct {
 	httpServer *httptest.Server
 }
 
+// Account is a connected account as the stand-in stores it: its own shape,
+// not Boring's JSON, which the stand-in writes key by key.
+type Account struct {
+	// ID is Boring's account_id.
+	ID string
+	// Platform is "facebook", "instagram" or "threads".
+	Platform string
+	Valid    bool
+	// ExpiresAt is nil for a token that never expires (Facebook).
+	ExpiresAt *time.Time
+	// Name is the page_name, ig_username or threads_username.
+	Name string
+	// PlatformID is the page_id, ig_account_id or threads_id.
+	PlatformID string
+	// DataAccessExpiresAt is Facebook's data_access_expires_at.
+	DataAccessExpiresAt *time.Time
+	// AccountType is Instagram's account_type.
+	AccountType string
+	// ProfilePicture is Threads' threads_profile_picture.
+	ProfilePicture string
+	// CreatedAt and UpdatedAt default to the stand-in's clock.
+	CreatedAt, UpdatedAt time.Time
+}
+
 type account struct {
-	boring.Account
+	Account
 	owner        string
 	disconnected bool
 }
@@ -165,7 +197,7 @@ func (s *Server) RevokeSession(session string) {
 }
 
 // AddAccount connects an account for user; CreatedAt/UpdatedAt default to now.
-func (s *Server) AddAccount(user string, a boring.Account) {
+func (s *Server) AddAccount(user string, a Account) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now().UTC().Truncate(time.Second)
@@ -175,11 +207,11 @@ func (s *Server) AddAccount(user string, a boring.Account) {
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = now
 	}
-	s.accounts[a.AccountID] = &account{Account: a, owner: user}
+	s.accounts[a.ID] = &account{Account: a, owner: user}
 }
 
 // UpdateAccount applies fn to the stored account and bumps updated_at.
-func (s *Server) UpdateAccount(id string, fn func(*boring.Account)) error {
+func (s *Server) UpdateAccount(id string, fn func(*Account)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.accounts[id]
@@ -194,12 +226,26 @@ func (s *Server) UpdateAccount(id string, fn func(*boring.Account)) error {
 // RevokeAccount marks the account's token invalid, as when the user removes
 // the app's permissions on the platform.
 func (s *Server) RevokeAccount(id string) error {
-	return s.UpdateAccount(id, func(a *boring.Account) { a.IsValid = false })
+	return s.UpdateAccount(id, func(a *Account) { a.Valid = false })
 }
 
 // SetExpiry sets the account's token expiry (nil: never expires).
 func (s *Server) SetExpiry(id string, t *time.Time) error {
-	return s.UpdateAccount(id, func(a *boring.Account) { a.ExpiresAt = t })
+	return s.UpdateAccount(id, func(a *Account) { a.ExpiresAt = t })
+}
+
+// Disconnect soft-deletes the account as DELETE /api/accounts/{id} would,
+// without a request (for tests that need an account gone behind the
+// operator's back).
+func (s *Server) Disconnect(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[id]
+	if !ok || a.disconnected {
+		return fmt.Errorf("no connected account %q", id)
+	}
+	a.disconnected = true
+	return nil
 }
 
 // Disconnected reports whether the account was disconnected (soft-deleted).
@@ -265,7 +311,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/api/accounts":
 		ep = EndpointList
-	case r.Method == http.MethodDelete && len(r.URL.Path) > len("/api/accounts/") && r.URL.Path[:len("/api/accounts/")] == "/api/accounts/":
+	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/api/accounts/") && len(r.URL.Path) > len("/api/accounts/"):
 		ep = EndpointDisconnect
 	case r.Method == http.MethodPost && r.URL.Path == "/api/token/info":
 		ep = EndpointTokenInfo
@@ -372,7 +418,22 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, f *Fault) bool {
 		_, _ = bw.WriteString(`"}`)
 		_ = bw.Flush()
 		return true
+	case f.Body != "":
+		if f.Location != "" {
+			w.Header().Set("Location", f.Location)
+		}
+		w.Header().Set("Content-Type", "text/html")
+		status := f.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(f.Body))
+		return true
 	case f.Status != 0:
+		if f.Location != "" {
+			w.Header().Set("Location", f.Location)
+		}
 		name := f.ErrorName
 		if name == "" {
 			name = errorNameFor(f.Status)
@@ -381,7 +442,9 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, f *Fault) bool {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
 		body := errorBody(name, "Injected fault")
-		body.RetryAfter = f.RetryAfterBody
+		if f.RetryAfterBody > 0 {
+			body["retry_after"] = f.RetryAfterBody
+		}
 		writeJSON(w, f.Status, body)
 		return true
 	}
@@ -415,17 +478,56 @@ func errorNameFor(status int) string {
 
 func (s *Server) list(w http.ResponseWriter, user string) {
 	s.mu.Lock()
-	out := make([]boring.Account, 0, len(s.accounts))
+	mine := make([]Account, 0, len(s.accounts))
 	for _, a := range s.accounts {
 		if a.owner == user && !a.disconnected {
-			out = append(out, a.Account)
+			mine = append(mine, a.Account)
 		}
 	}
 	s.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool {
-		return out[i].CreatedAt.Before(out[j].CreatedAt) || (out[i].CreatedAt.Equal(out[j].CreatedAt) && out[i].AccountID < out[j].AccountID)
+	sort.Slice(mine, func(i, j int) bool {
+		return mine[i].CreatedAt.Before(mine[j].CreatedAt) || (mine[i].CreatedAt.Equal(mine[j].CreatedAt) && mine[i].ID < mine[j].ID)
 	})
+	out := make([]map[string]any, 0, len(mine))
+	for i := range mine {
+		out = append(out, documented(&mine[i]))
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"accounts": out})
+}
+
+// documented is the account as Boring's documentation shows it: common keys,
+// then the platform's own.
+func documented(a *Account) map[string]any {
+	m := map[string]any{
+		"account_id":          a.ID,
+		"social_channel_type": a.Platform,
+		"is_valid":            a.Valid,
+		"expires_at":          timeOrNull(a.ExpiresAt),
+		"created_at":          a.CreatedAt.UTC().Format(time.RFC3339),
+		"updated_at":          a.UpdatedAt.UTC().Format(time.RFC3339),
+	}
+	switch a.Platform {
+	case "facebook":
+		m["page_name"] = a.Name
+		m["page_id"] = a.PlatformID
+		m["data_access_expires_at"] = timeOrNull(a.DataAccessExpiresAt)
+	case "instagram":
+		m["ig_username"] = a.Name
+		m["ig_account_id"] = a.PlatformID
+		m["account_type"] = a.AccountType
+	case "threads":
+		m["threads_username"] = a.Name
+		m["threads_id"] = a.PlatformID
+		m["threads_profile_picture"] = a.ProfilePicture
+	}
+	return m
+}
+
+func timeOrNull(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func (s *Server) disconnect(w http.ResponseWriter, user, id string) {
@@ -441,25 +543,24 @@ func (s *Server) disconnect(w http.ResponseWriter, user, id string) {
 		writeError(w, http.StatusNotFound, "AccountNotFound", "Account not found or does not belong to this user")
 		return
 	}
-	writeJSON(w, http.StatusOK, envelope{Success: true, Message: "Account disconnected successfully"})
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Account disconnected successfully"})
 }
 
 func (s *Server) tokenInfo(w http.ResponseWriter, r *http.Request, user string) {
-	var body struct {
-		AccountID *string `json:"account_id"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&body); err != nil {
+	var body map[string]any
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&body); err != nil || body == nil {
 		writeError(w, http.StatusBadRequest, "InvalidRequest", "Request body must be JSON")
 		return
 	}
-	if body.AccountID == nil || *body.AccountID == "" {
+	id, _ := body["account_id"].(string)
+	if id == "" {
 		writeError(w, http.StatusBadRequest, "MissingParameter", "account_id is required")
 		return
 	}
 	s.mu.Lock()
-	a, ok := s.accounts[*body.AccountID]
+	a, ok := s.accounts[id]
 	found := ok && a.owner == user && !a.disconnected
-	var acct boring.Account
+	var acct Account
 	if found {
 		acct = a.Account
 	}
@@ -469,25 +570,29 @@ func (s *Server) tokenInfo(w http.ResponseWriter, r *http.Request, user string) 
 		writeError(w, http.StatusNotFound, "AccountNotFound", "Account not found or does not belong to this user")
 		return
 	}
-	info := boring.NewTokenInfo(now, acct.IsValid, acct.ExpiresAt, acct.Platform, acct.Name())
-	writeJSON(w, http.StatusOK, envelope{Success: true, Data: info})
+	// Boring's rules (days rounded down, never valid once expired) are the
+	// contract's, shared with the account API through package wire.
+	info := wire.NewTokenInfo(now, acct.Valid, acct.ExpiresAt, wire.Platform(acct.Platform), acct.Name)
+	data := map[string]any{
+		"is_valid":          info.IsValid,
+		"expires_at":        timeOrNull(acct.ExpiresAt),
+		"days_until_expiry": nil,
+		"platform":          acct.Platform,
+		"account_name":      acct.Name,
+	}
+	if info.DaysUntilExpiry != nil {
+		data["days_until_expiry"] = *info.DaysUntilExpiry
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": data})
 }
 
 func writeError(w http.ResponseWriter, status int, name, msg string) {
 	writeJSON(w, status, errorBody(name, msg))
 }
 
-// envelope is Boring's documented answer shape.
-type envelope struct {
-	Success    bool    `json:"success"`
-	Error      string  `json:"error,omitempty"`
-	Message    string  `json:"message,omitempty"`
-	Data       any     `json:"data,omitempty"`
-	RetryAfter float64 `json:"retry_after,omitempty"`
-}
-
-func errorBody(name, msg string) envelope {
-	return envelope{Error: name, Message: msg}
+// errorBody is Boring's documented error shape.
+func errorBody(name, msg string) map[string]any {
+	return map[string]any{"success": false, "error": name, "message": msg}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -520,11 +625,41 @@ type SeedUser struct {
 	Accounts []SeedAccount `json:"accounts"`
 }
 
-// SeedAccount is an account plus relative expiries.
+// SeedAccount is an account in Boring's documented keys, plus expiries
+// relative to load time.
 type SeedAccount struct {
-	boring.Account
+	AccountID               string   `json:"account_id"`
+	Platform                string   `json:"social_channel_type"`
+	IsValid                 bool     `json:"is_valid"`
+	PageName                string   `json:"page_name"`
+	PageID                  string   `json:"page_id"`
+	IGUsername              string   `json:"ig_username"`
+	IGAccountID             string   `json:"ig_account_id"`
+	AccountType             string   `json:"account_type"`
+	ThreadsUsername         string   `json:"threads_username"`
+	ThreadsID               string   `json:"threads_id"`
+	ThreadsProfilePicture   string   `json:"threads_profile_picture"`
 	ExpiresInDays           *float64 `json:"expires_in_days,omitempty"`
 	DataAccessExpiresInDays *float64 `json:"data_access_expires_in_days,omitempty"`
+}
+
+func (sa *SeedAccount) account(now time.Time) Account {
+	a := Account{
+		ID: sa.AccountID, Platform: sa.Platform, Valid: sa.IsValid, AccountType: sa.AccountType,
+		ProfilePicture: sa.ThreadsProfilePicture,
+		Name:           sa.PageName + sa.IGUsername + sa.ThreadsUsername,
+		PlatformID:     sa.PageID + sa.IGAccountID + sa.ThreadsID,
+	}
+	inDays := func(d *float64) *time.Time {
+		if d == nil {
+			return nil
+		}
+		t := now.Add(time.Duration(*d * float64(24*time.Hour)))
+		return &t
+	}
+	a.ExpiresAt = inDays(sa.ExpiresInDays)
+	a.DataAccessExpiresAt = inDays(sa.DataAccessExpiresInDays)
+	return a
 }
 
 // LoadSeedFile adds the users and accounts of a seed file.
@@ -549,19 +684,10 @@ func (s *Server) LoadSeed(seed Seed) error {
 		}
 		s.AddSession(u.Session, u.Name)
 		for _, sa := range u.Accounts {
-			a := sa.Account
-			if a.AccountID == "" {
+			if sa.AccountID == "" {
 				return fmt.Errorf("seed account of %s has no account_id", u.Name)
 			}
-			if sa.ExpiresInDays != nil {
-				t := now.Add(time.Duration(*sa.ExpiresInDays * float64(24*time.Hour)))
-				a.ExpiresAt = &t
-			}
-			if sa.DataAccessExpiresInDays != nil {
-				t := now.Add(time.Duration(*sa.DataAccessExpiresInDays * float64(24*time.Hour)))
-				a.DataAccessExpiresAt = &t
-			}
-			s.AddAccount(u.Name, a)
+			s.AddAccount(u.Name, sa.account(now))
 		}
 	}
 	return nil

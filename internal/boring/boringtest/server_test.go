@@ -20,8 +20,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
 )
@@ -103,5 +106,73 @@ func TestSeedAndDocumentedAnswers(t *testing.T) {
 		if strings.Contains(r.Path, s) {
 			t.Fatal("session in the request log")
 		}
+	}
+}
+
+func documentedJSON(t *testing.T, name string) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile("../wire/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// TestAnswersMatchBoringsDocumentation is what makes the stand-in an oracle:
+// holding the accounts of Boring's documentation, it answers exactly the
+// documented JSON, key for key and value for value.
+func TestAnswersMatchBoringsDocumentation(t *testing.T) {
+	srv := boringtest.NewServer()
+	defer srv.Close()
+	const s = "doc-session"
+	srv.AddSession(s, "doc")
+	igExpiry := mustTime("2025-03-20T10:30:00Z")
+	// token_info.json says 45 days until the Instagram token expires.
+	srv.SetClock(func() time.Time { return igExpiry.Add(-45*24*time.Hour - time.Hour) })
+	data := mustTime("2026-01-05T10:30:00Z")
+	thExpiry := mustTime("2025-03-15T10:30:00Z")
+	srv.AddAccount("doc", boringtest.Account{ID: "fb", Platform: "facebook", Valid: true,
+		Name: "My Facebook Page", PlatformID: "123456789", DataAccessExpiresAt: &data,
+		CreatedAt: mustTime("2025-01-01T10:00:00Z"), UpdatedAt: mustTime("2025-01-20T15:30:00Z")})
+	srv.AddAccount("doc", boringtest.Account{ID: "ig", Platform: "instagram", Valid: true, ExpiresAt: &igExpiry,
+		Name: "myusername", PlatformID: "987654321", AccountType: "BUSINESS",
+		CreatedAt: mustTime("2025-01-15T12:00:00Z"), UpdatedAt: mustTime("2025-01-15T12:00:00Z")})
+	srv.AddAccount("doc", boringtest.Account{ID: "th", Platform: "threads", Valid: true, ExpiresAt: &thExpiry,
+		Name: "myusername", PlatformID: "123456789", ProfilePicture: "https://...",
+		CreatedAt: mustTime("2025-01-10T14:00:00Z"), UpdatedAt: mustTime("2025-01-10T14:00:00Z")})
+
+	byPlatform := func(body map[string]any) map[string]any {
+		out := map[string]any{}
+		for _, a := range body["accounts"].([]any) {
+			m := a.(map[string]any)
+			m["account_id"] = "uuid-string" // the documentation's placeholder
+			out[m["social_channel_type"].(string)] = m
+		}
+		return out
+	}
+	_, list := do(t, srv, http.MethodGet, "/api/accounts", s, "")
+	if got, want := byPlatform(list), byPlatform(documentedJSON(t, "list_accounts.json")); !reflect.DeepEqual(got, want) {
+		t.Errorf("list differs from the documentation:\n got %v\nwant %v", got, want)
+	}
+	if _, got := do(t, srv, http.MethodPost, "/api/token/info", s, `{"account_id":"ig"}`); !reflect.DeepEqual(got, documentedJSON(t, "token_info.json")) {
+		t.Errorf("token info differs from the documentation: %v", got)
+	}
+	if _, got := do(t, srv, http.MethodDelete, "/api/accounts/ig", s, ""); !reflect.DeepEqual(got, documentedJSON(t, "disconnect_success.json")) {
+		t.Errorf("disconnect differs from the documentation: %v", got)
+	}
+	if _, got := do(t, srv, http.MethodDelete, "/api/accounts/ig", s, ""); !reflect.DeepEqual(got, documentedJSON(t, "disconnect_not_found.json")) {
+		t.Errorf("disconnect of a gone account differs from the documentation: %v", got)
 	}
 }
