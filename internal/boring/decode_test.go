@@ -167,7 +167,7 @@ func TestDecodesBoringsDocumentedAnswers(t *testing.T) {
 	}
 	fb, ig, th := list[0], list[1], list[2]
 	checks := []struct {
-		field    string
+		field     string
 		got, want any
 	}{
 		{"fb account_id", fb.AccountID, "uuid-string"},

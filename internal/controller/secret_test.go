@@ -1,0 +1,165 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/boring/wire"
+)
+
+func TestChooseCredentials(t *testing.T) {
+	def := types.NamespacedName{Namespace: "boring-system", Name: "shared"}
+	sa := func(ns string, ref *boringv1alpha1.CredentialsReference) *boringv1alpha1.SocialAccount {
+		return &boringv1alpha1.SocialAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "x"},
+			Spec: boringv1alpha1.SocialAccountSpec{CredentialsRef: ref}}
+	}
+	tests := map[string]struct {
+		sa      *boringv1alpha1.SocialAccount
+		def     types.NamespacedName
+		allowed []string
+		want    credentials
+		missing bool
+	}{
+		"own Secret, default key":       {sa("team-a", &boringv1alpha1.CredentialsReference{Name: "mine"}), def, nil, credentials{types.NamespacedName{Namespace: "team-a", Name: "mine"}, "session"}, false},
+		"own Secret, own key":           {sa("team-a", &boringv1alpha1.CredentialsReference{Name: "mine", Key: "cookie"}), def, nil, credentials{types.NamespacedName{Namespace: "team-a", Name: "mine"}, "cookie"}, false},
+		"own Secret wins over default":  {sa("team-b", &boringv1alpha1.CredentialsReference{Name: "mine"}), def, []string{"team-a"}, credentials{types.NamespacedName{Namespace: "team-b", Name: "mine"}, "session"}, false},
+		"default, everywhere allowed":   {sa("team-a", nil), def, nil, credentials{def, "session"}, false},
+		"default, namespace listed":     {sa("team-a", nil), def, []string{"team-a"}, credentials{def, "session"}, false},
+		"default, namespace not listed": {sa("team-b", nil), def, []string{"team-a"}, credentials{}, true},
+		"no default at all":             {sa("team-a", nil), types.NamespacedName{}, nil, credentials{}, true},
+	}
+	for name, tc := range tests {
+		got, err := chooseCredentials(tc.sa, tc.def, tc.allowed)
+		if isCredentialsMissing(err) != tc.missing || got != tc.want {
+			t.Errorf("%s: got %+v, %v", name, got, err)
+		}
+	}
+}
+
+func TestOwnWrites(t *testing.T) {
+	w := newOwnWrites()
+	const uid = types.UID("u1")
+	if w.stale(uid, "1") {
+		t.Fatal("nothing written yet: nothing is stale")
+	}
+	w.wroteOver(uid, "1")
+	w.wroteOver(uid, "2")
+	if !w.stale(uid, "1") || !w.stale(uid, "2") {
+		t.Fatal("versions we wrote over are stale until the cache moves on")
+	}
+	if w.stale(uid, "3") {
+		t.Fatal("a newer version is not stale")
+	}
+	if w.stale(uid, "1") {
+		t.Fatal("once the cache showed a newer version, the memory is gone")
+	}
+	w.wroteOver(uid, "4")
+	w.forget(uid)
+	if w.stale(uid, "4") {
+		t.Fatal("forget drops the memory")
+	}
+}
+
+func TestSecretVersions(t *testing.T) {
+	s := newSecretVersions()
+	key := types.NamespacedName{Namespace: "n", Name: "creds"}
+	if _, ok := s.session(key, "1", "session"); ok {
+		t.Fatal("nothing read yet")
+	}
+	s.rememberSession(key, "1", "session", boring.Session("v1"))
+	if v, ok := s.session(key, "1", "session"); !ok || v != "v1" {
+		t.Fatalf("got %v %v", v, ok)
+	}
+	if _, ok := s.session(key, "2", "session"); ok {
+		t.Fatal("a changed resourceVersion must be read again")
+	}
+	if _, ok := s.session(key, "1", "other"); ok {
+		t.Fatal("another key was never read")
+	}
+	s.rememberSession(key, "1", "empty", "")
+	if _, ok := s.session(key, "1", "empty"); ok {
+		t.Fatal("an empty value is no session")
+	}
+	s.rememberVerified(key, "5", "digest-a")
+	if !s.verified(key, "5", "digest-a") || s.verified(key, "5", "digest-b") || s.verified(key, "6", "digest-a") {
+		t.Fatal("verified must match both the version and the desired digest")
+	}
+	s.forget(key)
+	if s.verified(key, "5", "digest-a") {
+		t.Fatal("forget drops the entry")
+	}
+}
+
+func TestSecretContent(t *testing.T) {
+	sa := &boringv1alpha1.SocialAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "n", Name: "ig", UID: "uid-1"},
+		Spec: boringv1alpha1.SocialAccountSpec{SecretTemplate: &boringv1alpha1.SecretTemplate{
+			Labels: map[string]string{"team": "growth"}, Annotations: map[string]string{"note": "hi"}}}}
+	acct := &wireAccount
+	want := desiredSecret(sa, acct)
+	if want.data[boringv1alpha1.SecretKeyAccountID] != "a-1" || want.data[boringv1alpha1.SecretKeyPlatform] != "instagram" ||
+		want.data[boringv1alpha1.SecretKeyAccountName] != "bakery" || want.labels[boringv1alpha1.ManagedByLabel] != boringv1alpha1.ManagedByValue {
+		t.Fatalf("desired content wrong: %+v", want)
+	}
+	if want.digest() != desiredSecret(sa, acct).digest() {
+		t.Fatal("the digest must be stable")
+	}
+	other := desiredSecret(sa, acct)
+	other.labels["team"] = "ops"
+	if other.digest() == want.digest() {
+		t.Fatal("a label change must change the digest")
+	}
+
+	// A Secret the operator wrote with a label "old" that the template no
+	// longer has, plus a label somebody else added.
+	owned := `{"f:metadata":{"f:labels":{".":{},"f:old":{},"f:team":{},"f:app.kubernetes.io/managed-by":{}},"f:annotations":{"f:note":{}}}}`
+	current := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+		Labels:      map[string]string{"old": "x", "team": "growth", "theirs": "y", boringv1alpha1.ManagedByLabel: boringv1alpha1.ManagedByValue},
+		Annotations: map[string]string{"note": "hi"},
+		ManagedFields: []metav1.ManagedFieldsEntry{
+			{Manager: fieldOwner, Operation: metav1.ManagedFieldsOperationUpdate, FieldsV1: &metav1.FieldsV1{Raw: []byte(owned)}},
+			{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationUpdate, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":{"f:theirs":{}}}}`)}},
+		}},
+		Data: map[string][]byte{"ACCOUNT_ID": []byte("a-1"), "PLATFORM": []byte("instagram"), "ACCOUNT_NAME": []byte("bakery"), "EXTRA": []byte("kept")},
+	}
+	if want.heldBy(current) {
+		t.Fatal("a label the operator wrote and no longer wants means the Secret needs a repair")
+	}
+	want.repair(current)
+	if _, ok := current.Labels["old"]; ok {
+		t.Error("repair must drop the operator's old label")
+	}
+	if current.Labels["theirs"] != "y" || string(current.Data["EXTRA"]) != "kept" {
+		t.Error("repair must keep what others added")
+	}
+	current.ManagedFields = current.ManagedFields[1:] // as the API server would after the repair
+	if !want.heldBy(current) {
+		t.Fatal("a repaired Secret holds the content")
+	}
+	current.Data["ACCOUNT_ID"] = []byte("tampered")
+	if want.heldBy(current) {
+		t.Fatal("tampered data is not held")
+	}
+}
+
+var wireAccount = wire.Account{AccountID: "a-1", Platform: wire.PlatformInstagram, IGUsername: "bakery"}
