@@ -40,6 +40,7 @@ const (
 var _ = Describe("Account API", Ordered, func() {
 	var (
 		readerToken, nobodyToken string
+		listerToken              string
 		fbID, igID, thID         string
 		session                  = "api-suite-session"
 	)
@@ -86,6 +87,8 @@ var _ = Describe("Account API", Ordered, func() {
 		readerToken = serviceAccountToken("callers", "reader")
 		nobodyToken = serviceAccountToken("callers", "nobody")
 		grant(teamA, "callers", "reader", "get", "list", "delete")
+		listerToken = serviceAccountToken("callers", "lister")
+		grant(teamA, "callers", "lister", "list")
 	})
 
 	It("refuses a request without a token, or with a bad one", func() {
@@ -183,6 +186,40 @@ var _ = Describe("Account API", Ordered, func() {
 		Expect(code).To(Equal(http.StatusNotFound))
 		Expect(backend.Disconnected(thID)).To(BeFalse())
 		Expect(backend.Disconnected(igID)).To(BeFalse())
+	})
+
+	It("lets a list-only caller list, but neither read token info nor delete", func() {
+		code, body, _ := call(http.MethodGet, "/api/accounts", listerToken, "", false)
+		Expect(code).To(Equal(http.StatusOK))
+		Expect(body["accounts"]).To(HaveLen(2))
+
+		code, body, _ = call(http.MethodPost, "/api/token/info", listerToken, `{"account_id":"`+igID+`"}`, false)
+		Expect(code).To(Equal(http.StatusNotFound))
+		Expect(body).To(HaveKeyWithValue("error", "AccountNotFound"))
+
+		code, body, _ = call(http.MethodDelete, "/api/accounts/"+igID, listerToken, "", false)
+		Expect(code).To(Equal(http.StatusNotFound))
+		Expect(body).To(HaveKeyWithValue("error", "AccountNotFound"))
+		sa := &boringv1alpha1.SocialAccount{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: teamA, Name: "ig"}, sa)).To(Succeed())
+		Expect(sa.DeletionTimestamp).To(BeNil())
+		Expect(backend.Disconnected(igID)).To(BeFalse())
+	})
+
+	It("shows a change at once, although the answer is remembered for minutes", func() {
+		pageName := func() any {
+			code, body, _ := call(http.MethodGet, "/api/accounts", readerToken, "", false)
+			Expect(code).To(Equal(http.StatusOK))
+			return body["accounts"].([]any)[0].(map[string]any)["page_name"]
+		}
+		Expect(pageName()).To(Equal("Bakery")) // now remembered for the suite's 10-minute TTL
+		By("changing the SocialAccount's status behind the API's back")
+		fb := &boringv1alpha1.SocialAccount{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: teamA, Name: "fb"}, fb)).To(Succeed())
+		base := fb.DeepCopy()
+		fb.Status.Facebook.PageName = "Bakery & Co"
+		Expect(k8sClient.Status().Patch(ctx, fb, client.MergeFrom(base))).To(Succeed())
+		Eventually(pageName, 10*time.Second).Should(Equal("Bakery & Co"))
 	})
 
 	It("deletes a visible SocialAccount, which disconnects it in Boring", func() {

@@ -29,13 +29,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
-	authnv1 "k8s.io/api/authentication/v1"
-	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -47,6 +42,7 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/accountapi"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
+	"github.com/aiagent-me/boring-operator/internal/envtestutil"
 	"github.com/aiagent-me/boring-operator/internal/operator"
 )
 
@@ -89,7 +85,10 @@ var _ = BeforeSuite(func() {
 		BoringURL:    backend.URL(),
 		Boring:       boring.Options{Timeout: time.Second, BaseBackoff: 10 * time.Millisecond},
 		API:          accountapi.ServerOptions{BindAddress: "127.0.0.1:0"},
-		AuthCacheTTL: time.Second,
+		// Long enough that a test seeing a change through the API proves the
+		// informer invalidated the remembered answer; RBAC is granted (and
+		// waited for) before any caller uses it.
+		AuthCacheTTL: 10 * time.Minute,
 		Registry:     prometheus.NewRegistry(),
 	})
 	Expect(err).NotTo(HaveOccurred())
@@ -129,27 +128,23 @@ func call(method, path, token string, body string, asCookie bool) (int, map[stri
 	return resp.StatusCode, out, string(raw)
 }
 
-// serviceAccountToken makes a ServiceAccount and returns a token for it from
-// the TokenRequest API.
+// serviceAccountToken makes a ServiceAccount and returns a token for it.
 func serviceAccountToken(ns, name string) string {
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
-	Expect(k8sClient.Create(ctx, sa)).To(Succeed())
-	tr := &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: ptr.To(int64(3600))}}
-	Expect(k8sClient.SubResource("token").Create(ctx, sa, tr)).To(Succeed())
-	Expect(tr.Status.Token).NotTo(BeEmpty())
-	return tr.Status.Token
+	token, err := envtestutil.ServiceAccountToken(ctx, k8sClient, ns, name)
+	Expect(err).NotTo(HaveOccurred())
+	return token
 }
 
-// grant lets the ServiceAccount do verbs on SocialAccounts in ns.
+// grant lets the ServiceAccount do verbs on SocialAccounts in ns, and waits
+// until the API server's authorizer says so: the account API remembers its
+// answers for the whole (long) review TTL of this suite.
 func grant(ns, saNamespace, saName string, verbs ...string) {
-	role := &rbacv1.Role{
-		ObjectMeta: metav1.ObjectMeta{Name: "socialaccounts-" + saName, Namespace: ns},
-		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{boringv1alpha1.GroupVersion.Group}, Resources: []string{"socialaccounts"}, Verbs: verbs}},
-	}
-	Expect(k8sClient.Create(ctx, role)).To(Succeed())
-	Expect(k8sClient.Create(ctx, &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: role.Name, Namespace: ns},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: saNamespace, Name: saName}},
-	})).To(Succeed())
+	Expect(envtestutil.Grant(ctx, k8sClient, ns, saNamespace, saName, verbs...)).To(Succeed())
+	Eventually(func(g Gomega) {
+		for _, verb := range verbs {
+			ok, err := envtestutil.Allowed(ctx, k8sClient, ns, saNamespace, saName, verb)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(ok).To(BeTrue(), verb)
+		}
+	}).Should(Succeed())
 }

@@ -451,6 +451,9 @@ var _ = Describe("SocialAccount controller", func() {
 			setAnnotation(sa, boringv1alpha1.PausedAnnotation, "true")
 			eventuallyCondition(sa, boringv1alpha1.ConditionSynced, metav1.ConditionFalse, boringv1alpha1.ReasonPaused)
 			Expect(k8sClient.Delete(ctx, sa)).To(Succeed())
+			Eventually(func(g Gomega) {
+				g.Expect(condition(getSA(g, sa), boringv1alpha1.ConditionSynced).Message).To(ContainSubstring("not disconnected"))
+			}).Should(Succeed())
 			Consistently(func(g Gomega) {
 				g.Expect(getSA(g, sa).Finalizers).To(ContainElement(boringv1alpha1.Finalizer))
 			}, time.Second).Should(Succeed())
@@ -572,10 +575,10 @@ var _ = Describe("SocialAccount controller", func() {
 			sa := newSocialAccount(ns, "forced", id)
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			Expect(backend.RevokeAccount(id)).To(Succeed())
+			fakeClock.Step(time.Second)
 			setAnnotation(sa, "unrelated", "poke") // an annotation change syncs, from the cache
-			Consistently(func(g Gomega) {
-				g.Expect(condition(getSA(g, sa), boringv1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
-			}, 500*time.Millisecond).Should(Succeed())
+			checkedAt(sa, instagram)
+			Expect(condition(getSA(Default, sa), boringv1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 			value := requestSync(sa)
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionFalse, boringv1alpha1.ReasonTokenInvalid)
 			Expect(got.Status.LastHandledSyncRequest).To(Equal(value))
@@ -628,8 +631,9 @@ var _ = Describe("SocialAccount controller", func() {
 			before := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			Eventually(func(g Gomega) { getSecret(g, ns, "quiet") }).Should(Succeed())
 			secretRV := getSecret(Default, ns, "quiet").ResourceVersion
+			fakeClock.Step(time.Second)
 			setAnnotation(sa, "poke", "1")
-			time.Sleep(500 * time.Millisecond)
+			checkedAt(sa, facebook)
 			after := getSA(Default, sa)
 			Expect(after.Status).To(Equal(before.Status))
 			Expect(getSecret(Default, ns, "quiet").ResourceVersion).To(Equal(secretRV))

@@ -33,10 +33,15 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
 
-// notFoundRecheck is the oldest shared list trusted to say an account is not
-// connected: a newly connected account shows up within it, not after a
-// whole refreshInterval.
-const notFoundRecheck = 30 * time.Second
+const (
+	// notFoundRecheck is the oldest shared list trusted to say an account
+	// is not connected: a newly connected account shows up within it, not
+	// after a whole refreshInterval.
+	notFoundRecheck = 30 * time.Second
+	// notFoundRetry bounds the wait before looking again for an account
+	// Boring does not list.
+	notFoundRetry = 5 * time.Minute
+)
 
 // syncScope is what one reconcile of a SocialAccount learns, phase by phase.
 type syncScope struct {
@@ -249,6 +254,9 @@ func (r *SocialAccountReconciler) nextSyncOf(ctx context.Context, s *syncScope) 
 	st := &s.sa.Status
 	next := nextSync(s.now, s.refresh, s.sa.EffectiveExpiryWarningDays(), st.LastExpiryWarningTime,
 		timeOf(st.ExpiresAt), timeOf(st.DataAccessExpiresAt))
+	if s.acct == nil {
+		next = min(next, notFoundRetry)
+	}
 	logf.FromContext(ctx).V(1).Info("Synced", "ready", meta.IsStatusConditionTrue(st.Conditions, boringv1alpha1.ConditionReady), "requeueAfter", next)
 	return next
 }

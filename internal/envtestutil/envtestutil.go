@@ -1,0 +1,84 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package envtestutil holds helpers the envtest suites share: callers of the
+// account API made from real ServiceAccount tokens and RBAC.
+package envtestutil
+
+import (
+	"context"
+	"fmt"
+
+	authnv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+)
+
+// ServiceAccountToken creates the ServiceAccount ns/name and returns a token
+// for it from the TokenRequest API.
+func ServiceAccountToken(ctx context.Context, c client.Client, ns, name string) (string, error) {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
+	if err := c.Create(ctx, sa); err != nil {
+		return "", err
+	}
+	tr := &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: ptr.To(int64(3600))}}
+	if err := c.SubResource("token").Create(ctx, sa, tr); err != nil {
+		return "", err
+	}
+	if tr.Status.Token == "" {
+		return "", fmt.Errorf("TokenRequest for %s/%s returned no token", ns, name)
+	}
+	return tr.Status.Token, nil
+}
+
+// Grant lets the ServiceAccount saNamespace/saName do verbs on SocialAccounts
+// in ns.
+func Grant(ctx context.Context, c client.Client, ns, saNamespace, saName string, verbs ...string) error {
+	role := &rbacv1.Role{
+		ObjectMeta: metav1.ObjectMeta{Name: "socialaccounts-" + saName, Namespace: ns},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{boringv1alpha1.GroupVersion.Group}, Resources: []string{"socialaccounts"}, Verbs: verbs}},
+	}
+	if err := c.Create(ctx, role); err != nil {
+		return err
+	}
+	return c.Create(ctx, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: role.Name, Namespace: ns},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: saNamespace, Name: saName}},
+	})
+}
+
+// Allowed asks the API server whether the ServiceAccount may do verb on
+// SocialAccounts in ns, as the account API will; tests wait for it after a
+// Grant, since RBAC reaches the authorizer a moment later.
+func Allowed(ctx context.Context, c client.Client, ns, saNamespace, saName, verb string) (bool, error) {
+	review := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
+		User:   "system:serviceaccount:" + saNamespace + ":" + saName,
+		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + saNamespace, "system:authenticated"},
+		ResourceAttributes: &authzv1.ResourceAttributes{Namespace: ns, Verb: verb,
+			Group: boringv1alpha1.GroupVersion.Group, Resource: "socialaccounts"},
+	}}
+	if err := c.Create(ctx, review); err != nil {
+		return false, err
+	}
+	return review.Status.Allowed, nil
+}
