@@ -82,9 +82,9 @@ var _ = BeforeSuite(func() {
 	})
 	Expect(err).NotTo(HaveOccurred())
 	op, err := operator.Setup(ctx, mgr, operator.Options{
-		BoringURL:    backend.URL(),
-		Boring:       boring.Options{Timeout: time.Second, BaseBackoff: 10 * time.Millisecond},
-		API:          accountapi.ServerOptions{BindAddress: "127.0.0.1:0"},
+		BoringURL: backend.URL(),
+		Boring:    boring.Options{Timeout: time.Second, BaseBackoff: 10 * time.Millisecond},
+		API:       accountapi.ServerOptions{BindAddress: "127.0.0.1:0"},
 		// Long enough that a test seeing a change through the API proves the
 		// informer invalidated the remembered answer; RBAC is granted (and
 		// waited for) before any caller uses it.

@@ -117,7 +117,7 @@ func appliedKeys(entries []metav1.ManagedFieldsEntry) map[string][]string {
 		var fields struct {
 			Metadata map[string]map[string]any `json:"f:metadata"`
 		}
-		if json.Unmarshal(e.FieldsV1.Raw, &fields) != nil {
+		if json.Unmarshal(e.FieldsV1.GetRawBytes(), &fields) != nil {
 			continue
 		}
 		for m, keys := range fields.Metadata {
@@ -220,7 +220,9 @@ func (r *SocialAccountReconciler) ensureSecret(ctx context.Context, sa *boringv1
 // createSecret creates the Secret. Create, not apply: if the cache had not
 // seen a Secret of that name yet, AlreadyExists fails this attempt and the
 // next one finds out whose it is, where an apply would have taken it over.
-func (r *SocialAccountReconciler) createSecret(ctx context.Context, sa *boringv1alpha1.SocialAccount, key types.NamespacedName, want secretContent, sum string) error {
+func (r *SocialAccountReconciler) createSecret(
+	ctx context.Context, sa *boringv1alpha1.SocialAccount, key types.NamespacedName, want secretContent, sum string,
+) error {
 	s := want.secret(sa)
 	if err := r.Create(ctx, s, client.FieldOwner(fieldOwner)); err != nil {
 		return fmt.Errorf("creating Secret: %w", err)
@@ -231,7 +233,9 @@ func (r *SocialAccountReconciler) createSecret(ctx context.Context, sa *boringv1
 
 // repairSecret patches a Secret this SocialAccount controls back to the
 // content (optimistic lock: a concurrent edit retries).
-func (r *SocialAccountReconciler) repairSecret(ctx context.Context, current *corev1.Secret, key types.NamespacedName, want secretContent, sum string) error {
+func (r *SocialAccountReconciler) repairSecret(
+	ctx context.Context, current *corev1.Secret, key types.NamespacedName, want secretContent, sum string,
+) error {
 	base := current.DeepCopy()
 	want.repair(current)
 	if err := r.Patch(ctx, current, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}), client.FieldOwner(fieldOwner)); err != nil {

@@ -137,8 +137,8 @@ func TestSecretContent(t *testing.T) {
 		Labels:      map[string]string{"old": "x", "team": "growth", "theirs": "y", boringv1alpha1.ManagedByLabel: boringv1alpha1.ManagedByValue},
 		Annotations: map[string]string{"note": "hi"},
 		ManagedFields: []metav1.ManagedFieldsEntry{
-			{Manager: fieldOwner, Operation: metav1.ManagedFieldsOperationUpdate, FieldsV1: &metav1.FieldsV1{Raw: []byte(owned)}},
-			{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationUpdate, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":{"f:theirs":{}}}}`)}},
+			{Manager: fieldOwner, Operation: metav1.ManagedFieldsOperationUpdate, FieldsV1: metav1.NewFieldsV1(owned)},
+			{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationUpdate, FieldsV1: metav1.NewFieldsV1(`{"f:metadata":{"f:labels":{"f:theirs":{}}}}`)},
 		}},
 		Data: map[string][]byte{"ACCOUNT_ID": []byte("a-1"), "PLATFORM": []byte("instagram"), "ACCOUNT_NAME": []byte("bakery"), "EXTRA": []byte("kept")},
 	}

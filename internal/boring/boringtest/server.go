@@ -400,14 +400,22 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, f *Fault) bool {
 			}
 		}
 		panic(http.ErrAbortHandler)
+	}
+	if f.Location != "" {
+		w.Header().Set("Location", f.Location)
+	}
+	return writeFaultBody(w, f)
+}
+
+// writeFaultBody answers with the body f asks for, if it asks for one.
+func writeFaultBody(w *statusRecorder, f *Fault) bool {
+	switch {
 	case f.Malformed:
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte("<html>502 Bad Gateway</html>"))
-		return true
 	case f.Truncated:
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"accounts":[{"account_id":"abc","social_channel_type":"face`))
-		return true
 	case f.OversizeBytes > 0:
 		w.Header().Set("Content-Type", "application/json")
 		bw := bufio.NewWriter(w)
@@ -417,11 +425,7 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, f *Fault) bool {
 		}
 		_, _ = bw.WriteString(`"}`)
 		_ = bw.Flush()
-		return true
 	case f.Body != "":
-		if f.Location != "" {
-			w.Header().Set("Location", f.Location)
-		}
 		w.Header().Set("Content-Type", "text/html")
 		status := f.Status
 		if status == 0 {
@@ -429,11 +433,7 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, f *Fault) bool {
 		}
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(f.Body))
-		return true
 	case f.Status != 0:
-		if f.Location != "" {
-			w.Header().Set("Location", f.Location)
-		}
 		name := f.ErrorName
 		if name == "" {
 			name = errorNameFor(f.Status)
@@ -446,9 +446,10 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, f *Fault) bool {
 			body["retry_after"] = f.RetryAfterBody
 		}
 		writeJSON(w, f.Status, body)
-		return true
+	default:
+		return false
 	}
-	return false
+	return true
 }
 
 var padding = func() (b [1024]byte) {
@@ -543,7 +544,7 @@ func (s *Server) disconnect(w http.ResponseWriter, user, id string) {
 		writeError(w, http.StatusNotFound, "AccountNotFound", "Account not found or does not belong to this user")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Account disconnected successfully"})
+	writeJSON(w, http.StatusOK, map[string]any{keySuccess: true, "message": "Account disconnected successfully"})
 }
 
 func (s *Server) tokenInfo(w http.ResponseWriter, r *http.Request, user string) {
@@ -583,8 +584,11 @@ func (s *Server) tokenInfo(w http.ResponseWriter, r *http.Request, user string) 
 	if info.DaysUntilExpiry != nil {
 		data["days_until_expiry"] = *info.DaysUntilExpiry
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": data})
+	writeJSON(w, http.StatusOK, map[string]any{keySuccess: true, "data": data})
 }
+
+// keySuccess is the envelope's success key, as Boring's documentation spells it.
+const keySuccess = "success"
 
 func writeError(w http.ResponseWriter, status int, name, msg string) {
 	writeJSON(w, status, errorBody(name, msg))
@@ -592,7 +596,7 @@ func writeError(w http.ResponseWriter, status int, name, msg string) {
 
 // errorBody is Boring's documented error shape.
 func errorBody(name, msg string) map[string]any {
-	return map[string]any{"success": false, "error": name, "message": msg}
+	return map[string]any{keySuccess: false, "error": name, "message": msg}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
