@@ -18,11 +18,7 @@ package accountapi_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -109,23 +105,10 @@ var _ = AfterSuite(func() {
 
 // call sends a request to the account API and decodes its JSON answer.
 func call(method, path, token string, body string, asCookie bool) (int, map[string]any, string) {
-	req, err := http.NewRequestWithContext(ctx, method, apiURL+path, strings.NewReader(body))
+	a, err := envtestutil.CallAPI(ctx, apiURL, method, path, token, body, asCookie)
 	Expect(err).NotTo(HaveOccurred())
-	switch {
-	case token != "" && asCookie:
-		req.AddCookie(&http.Cookie{Name: "session", Value: token})
-	case token != "":
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer func() { _ = resp.Body.Close() }()
-	raw, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(resp.Header.Get("Content-Type")).To(Equal("application/json"))
-	out := map[string]any{}
-	Expect(json.Unmarshal(raw, &out)).To(Succeed(), "body %q", raw)
-	return resp.StatusCode, out, string(raw)
+	Expect(a.ContentType).To(Equal("application/json"))
+	return a.Status, a.JSON, a.Raw
 }
 
 // serviceAccountToken makes a ServiceAccount and returns a token for it.

@@ -17,11 +17,8 @@ limitations under the License.
 package controller_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -50,20 +47,12 @@ func checkedAt(sa *boringv1alpha1.SocialAccount, platform string) {
 	}).Should(Succeed())
 }
 
-// apiGet calls the operator's account API with a bearer token.
+// apiGet calls the operator's account API with a bearer token and expects 200.
 func apiGet(method, path, token, body string) map[string]any {
-	req, err := http.NewRequestWithContext(ctx, method, apiURL+path, strings.NewReader(body))
+	a, err := envtestutil.CallAPI(ctx, apiURL, method, path, token, body, false)
 	Expect(err).NotTo(HaveOccurred())
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer func() { _ = resp.Body.Close() }()
-	raw, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	out := map[string]any{}
-	Expect(json.Unmarshal(raw, &out)).To(Succeed(), "%s", raw)
-	Expect(resp.StatusCode).To(Equal(http.StatusOK), "%s", raw)
-	return out
+	Expect(a.Status).To(Equal(http.StatusOK), a.Raw)
+	return a.JSON
 }
 
 var _ = Describe("SocialAccount controller, edges", func() {
@@ -71,12 +60,7 @@ var _ = Describe("SocialAccount controller, edges", func() {
 		ns string
 		t  tenant
 	)
-	BeforeEach(func() {
-		SetDefaultEventuallyTimeout(20 * time.Second)
-		SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
-		ns = newNamespace()
-		t = newTenant(ns)
-	})
+	BeforeEach(func() { ns, t = newSpec() })
 
 	It("raises the expiry warning when the window opens, with no forced sync", func() {
 		id := t.account(instagram, 7*day+3*time.Second)

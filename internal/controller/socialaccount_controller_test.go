@@ -200,17 +200,21 @@ func deleteAndWaitGone(sa *boringv1alpha1.SocialAccount) {
 	}).Should(BeTrue())
 }
 
+// newSpec gives a spec its namespace and a Boring tenant whose credentials
+// Secret is in it.
+func newSpec() (string, tenant) {
+	SetDefaultEventuallyTimeout(20 * time.Second)
+	SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
+	ns := newNamespace()
+	return ns, newTenant(ns)
+}
+
 var _ = Describe("SocialAccount controller", func() {
 	var (
 		ns string
 		t  tenant
 	)
-	BeforeEach(func() {
-		SetDefaultEventuallyTimeout(20 * time.Second)
-		SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
-		ns = newNamespace()
-		t = newTenant(ns)
-	})
+	BeforeEach(func() { ns, t = newSpec() })
 
 	Context("status from Boring", func() {
 		It("reports a Facebook Page that never expires, with data access expiry", func() {

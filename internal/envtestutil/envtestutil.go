@@ -20,7 +20,11 @@ package envtestutil
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
@@ -81,4 +85,43 @@ func Allowed(ctx context.Context, c client.Client, ns, saNamespace, saName, verb
 		return false, err
 	}
 	return review.Status.Allowed, nil
+}
+
+// Answer is the account API's answer to one request.
+type Answer struct {
+	Status      int
+	ContentType string
+	// JSON is the decoded body; Raw the body as sent.
+	JSON map[string]any
+	Raw  string
+}
+
+// CallAPI sends a request to the account API at baseURL with a Kubernetes
+// token, as "Authorization: Bearer" or (asCookie) as the session cookie, and
+// decodes the JSON answer.
+func CallAPI(ctx context.Context, baseURL, method, path, token, body string, asCookie bool) (Answer, error) {
+	req, err := http.NewRequestWithContext(ctx, method, baseURL+path, strings.NewReader(body))
+	if err != nil {
+		return Answer{}, err
+	}
+	switch {
+	case token != "" && asCookie:
+		req.AddCookie(&http.Cookie{Name: "session", Value: token})
+	case token != "":
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return Answer{}, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return Answer{}, err
+	}
+	a := Answer{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), JSON: map[string]any{}, Raw: string(raw)}
+	if err := json.Unmarshal(raw, &a.JSON); err != nil {
+		return a, fmt.Errorf("answer is not JSON: %q", raw)
+	}
+	return a, nil
 }
