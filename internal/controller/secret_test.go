@@ -21,95 +21,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
-	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
-
-func TestChooseCredentials(t *testing.T) {
-	def := types.NamespacedName{Namespace: "boring-system", Name: "shared"}
-	sa := func(ns string, ref *boringv1alpha1.CredentialsReference) *boringv1alpha1.SocialAccount {
-		return &boringv1alpha1.SocialAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "x"},
-			Spec: boringv1alpha1.SocialAccountSpec{CredentialsRef: ref}}
-	}
-	tests := map[string]struct {
-		sa      *boringv1alpha1.SocialAccount
-		def     types.NamespacedName
-		allowed []string
-		want    credentials
-		missing bool
-	}{
-		"own Secret, default key":       {sa("team-a", &boringv1alpha1.CredentialsReference{Name: "mine"}), def, nil, credentials{types.NamespacedName{Namespace: "team-a", Name: "mine"}, "session"}, false},
-		"own Secret, own key":           {sa("team-a", &boringv1alpha1.CredentialsReference{Name: "mine", Key: "cookie"}), def, nil, credentials{types.NamespacedName{Namespace: "team-a", Name: "mine"}, "cookie"}, false},
-		"own Secret wins over default":  {sa("team-b", &boringv1alpha1.CredentialsReference{Name: "mine"}), def, []string{"team-a"}, credentials{types.NamespacedName{Namespace: "team-b", Name: "mine"}, "session"}, false},
-		"default, everywhere allowed":   {sa("team-a", nil), def, nil, credentials{def, "session"}, false},
-		"default, namespace listed":     {sa("team-a", nil), def, []string{"team-a"}, credentials{def, "session"}, false},
-		"default, namespace not listed": {sa("team-b", nil), def, []string{"team-a"}, credentials{}, true},
-		"no default at all":             {sa("team-a", nil), types.NamespacedName{}, nil, credentials{}, true},
-	}
-	for name, tc := range tests {
-		got, err := chooseCredentials(tc.sa, tc.def, tc.allowed)
-		if isCredentialsMissing(err) != tc.missing || got != tc.want {
-			t.Errorf("%s: got %+v, %v", name, got, err)
-		}
-	}
-}
-
-func TestOwnWrites(t *testing.T) {
-	w := newOwnWrites()
-	const uid = types.UID("u1")
-	if w.stale(uid, "1") {
-		t.Fatal("nothing written yet: nothing is stale")
-	}
-	w.wroteOver(uid, "1")
-	w.wroteOver(uid, "2")
-	if !w.stale(uid, "1") || !w.stale(uid, "2") {
-		t.Fatal("versions we wrote over are stale until the cache moves on")
-	}
-	if w.stale(uid, "3") {
-		t.Fatal("a newer version is not stale")
-	}
-	if w.stale(uid, "1") {
-		t.Fatal("once the cache showed a newer version, the memory is gone")
-	}
-	w.wroteOver(uid, "4")
-	w.forget(uid)
-	if w.stale(uid, "4") {
-		t.Fatal("forget drops the memory")
-	}
-}
-
-func TestSecretVersions(t *testing.T) {
-	s := newSecretVersions()
-	key := types.NamespacedName{Namespace: "n", Name: "creds"}
-	if _, ok := s.session(key, "1", "session"); ok {
-		t.Fatal("nothing read yet")
-	}
-	s.rememberSession(key, "1", "session", boring.Session("v1"))
-	if v, ok := s.session(key, "1", "session"); !ok || v != "v1" {
-		t.Fatalf("got %v %v", v, ok)
-	}
-	if _, ok := s.session(key, "2", "session"); ok {
-		t.Fatal("a changed resourceVersion must be read again")
-	}
-	if _, ok := s.session(key, "1", "other"); ok {
-		t.Fatal("another key was never read")
-	}
-	s.rememberSession(key, "1", "empty", "")
-	if _, ok := s.session(key, "1", "empty"); ok {
-		t.Fatal("an empty value is no session")
-	}
-	s.rememberVerified(key, "5", "digest-a")
-	if !s.verified(key, "5", "digest-a") || s.verified(key, "5", "digest-b") || s.verified(key, "6", "digest-a") {
-		t.Fatal("verified must match both the version and the desired digest")
-	}
-	s.forget(key)
-	if s.verified(key, "5", "digest-a") {
-		t.Fatal("forget drops the entry")
-	}
-}
 
 func TestSecretContent(t *testing.T) {
 	sa := &boringv1alpha1.SocialAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "n", Name: "ig", UID: "uid-1"},

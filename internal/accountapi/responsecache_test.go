@@ -19,42 +19,7 @@ package accountapi
 import (
 	"testing"
 	"time"
-
-	testingclock "k8s.io/utils/clock/testing"
 )
-
-func TestReviewCache(t *testing.T) {
-	clk := testingclock.NewFakePassiveClock(time.Now())
-	c := newReviewCache[bool](clk, 10*time.Second, 3)
-	if _, ok := c.get("a"); ok {
-		t.Fatal("empty cache answered")
-	}
-	c.put("a", true)
-	if v, ok := c.get("a"); !ok || !v {
-		t.Fatal("fresh answer not reused")
-	}
-	clk.SetTime(clk.Now().Add(10 * time.Second))
-	if _, ok := c.get("a"); ok {
-		t.Fatal("answer reused past its TTL")
-	}
-	// Full: expired entries go first, live ones stay.
-	c.put("b", true)
-	c.put("c", false)
-	c.put("d", true) // "a" is expired and swept
-	if _, ok := c.get("b"); !ok {
-		t.Fatal("a live entry was dropped while an expired one could go")
-	}
-	c.put("e", true) // b, c, d all live: everything goes
-	if _, ok := c.get("b"); ok {
-		t.Fatal("a full cache of live entries must be dropped, not grow")
-	}
-	if v, ok := c.get("e"); !ok || !v {
-		t.Fatal("the newest answer must be kept")
-	}
-	if len(c.entries) > c.max {
-		t.Fatalf("cache holds %d entries, max %d", len(c.entries), c.max)
-	}
-}
 
 func TestResponseCache(t *testing.T) {
 	now := time.Now()
