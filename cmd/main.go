@@ -24,6 +24,7 @@ import (
 	"flag"
 	"os"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -39,6 +40,7 @@ import (
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/accountapi"
+	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/operator"
 )
 
@@ -65,6 +67,7 @@ type options struct {
 	apiBindAddress     string
 	apiCertDir         string
 	maxConcurrentSyncs int
+	maxRetryAfter      time.Duration
 	pprofAddr          string
 }
 
@@ -87,6 +90,8 @@ func main() {
 	flag.StringVar(&o.apiBindAddress, "api-bind-address", ":8082", "The address the embedded account API binds to (0 disables it).")
 	flag.StringVar(&o.apiCertDir, "api-cert-dir", "", "Folder with tls.crt and tls.key for the account API; plain HTTP when empty.")
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", 10, "How many SocialAccounts are synced at once.")
+	flag.DurationVar(&o.maxRetryAfter, "boring-max-retry-after", 15*time.Minute,
+		"The longest Retry-After of Boring's that is honoured; a longer one waits this long (and is logged).")
 	flag.StringVar(&o.pprofAddr, "pprof-bind-address", "", "The address pprof binds to (empty disables it).")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -148,6 +153,7 @@ func run(o options) error {
 
 	if _, err := operator.Setup(context.Background(), mgr, operator.Options{
 		BoringURL:                    o.boringURL,
+		Boring:                       boring.Options{MaxRetryAfter: o.maxRetryAfter},
 		DefaultCredentials:           defaultCreds,
 		DefaultCredentialsNamespaces: defaultNS,
 		MaxConcurrentSyncs:           o.maxConcurrentSyncs,

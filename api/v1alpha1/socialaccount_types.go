@@ -55,6 +55,15 @@ const (
 	// PausedAnnotation set to "true" stops every call to Boring for the
 	// SocialAccount, including the disconnect on deletion.
 	PausedAnnotation = "boring.aiagent-me.com/paused"
+	// DisconnectHandledAnnotation is written on a SocialAccount being
+	// deleted once its disconnect was handled (done in Boring, or skipped
+	// for another mapping), before its finalizer is removed, so a retry
+	// never calls Boring twice. Its value is the account ID.
+	DisconnectHandledAnnotation = "boring.aiagent-me.com/disconnect-handled"
+	// CredentialsFinalizer holds a credentials Secret while a SocialAccount
+	// that still has to disconnect uses it, so that deleting a namespace
+	// can always disconnect its accounts and finish.
+	CredentialsFinalizer = "boring.aiagent-me.com/credentials-in-use"
 	// ManagedByLabel marks the Secrets the operator writes.
 	ManagedByLabel = "app.kubernetes.io/managed-by"
 	// ManagedByValue is the value of ManagedByLabel on the operator's Secrets.

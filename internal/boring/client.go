@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -31,6 +32,7 @@ import (
 	"time"
 
 	"k8s.io/utils/clock"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
@@ -58,6 +60,9 @@ type Options struct {
 	// than this is not waited for inside the call: the error is returned with
 	// RetryAfter set, for the caller to schedule.
 	MaxBackoff time.Duration
+	// MaxRetryAfter caps a Retry-After (15m): one bad value (milliseconds
+	// read as seconds) must not freeze a credential for hours.
+	MaxRetryAfter time.Duration
 	// MaxBodyBytes bounds a response body (32 MiB: ~80,000 accounts).
 	MaxBodyBytes int64
 }
@@ -98,6 +103,9 @@ func NewClient(baseURL string, opts Options) (*Client, error) {
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 5 * time.Second
+	}
+	if opts.MaxRetryAfter <= 0 {
+		opts.MaxRetryAfter = 15 * time.Minute
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 32 << 20
@@ -252,7 +260,7 @@ func (c *Client) attempt(ctx context.Context, session Session, endpoint, method,
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return c.decodeError(endpoint, resp, data)
+		return c.decodeError(ctx, endpoint, resp, data)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return &APIError{Endpoint: endpoint, StatusCode: resp.StatusCode, Message: "malformed JSON body", kind: ErrUnavailable, cause: err}
@@ -260,7 +268,7 @@ func (c *Client) attempt(ctx context.Context, session Session, endpoint, method,
 	// A 2xx that is not the documented success (success:false, no accounts
 	// array, null) is a failure, never an empty answer.
 	if out.failed() {
-		return c.decodeError(endpoint, resp, data)
+		return c.decodeError(ctx, endpoint, resp, data)
 	}
 	return nil
 }
@@ -278,7 +286,7 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-func (c *Client) decodeError(endpoint string, resp *http.Response, data []byte) error {
+func (c *Client) decodeError(ctx context.Context, endpoint string, resp *http.Response, data []byte) error {
 	var e wire.Envelope
 	_ = json.Unmarshal(data, &e)
 	status := resp.StatusCode
@@ -299,6 +307,11 @@ func (c *Client) decodeError(endpoint string, resp *http.Response, data []byte) 
 	}
 	if apiErr.kind == ErrRateLimited {
 		apiErr.RetryAfter = parseRetryAfter(c.opts.Clock.Now(), resp.Header.Get("Retry-After"), e.RetryAfter)
+		if apiErr.RetryAfter > c.opts.MaxRetryAfter {
+			logf.FromContext(ctx).Info("Boring asked to wait longer than the cap; waiting the cap",
+				"endpoint", endpoint, "retryAfter", apiErr.RetryAfter.String(), "cap", c.opts.MaxRetryAfter.String())
+			apiErr.RetryAfter = c.opts.MaxRetryAfter
+		}
 	}
 	return apiErr
 }
@@ -308,7 +321,7 @@ func (c *Client) decodeError(endpoint string, resp *http.Response, data []byte) 
 func parseRetryAfter(now time.Time, header string, body float64) time.Duration {
 	if header != "" {
 		if secs, err := strconv.ParseFloat(header, 64); err == nil && secs >= 0 {
-			return time.Duration(secs * float64(time.Second))
+			return seconds(secs)
 		}
 		if t, err := http.ParseTime(header); err == nil {
 			if d := t.Sub(now); d > 0 {
@@ -317,9 +330,19 @@ func parseRetryAfter(now time.Time, header string, body float64) time.Duration {
 		}
 	}
 	if body > 0 {
-		return time.Duration(body * float64(time.Second))
+		return seconds(body)
 	}
 	return 0
+}
+
+// seconds converts without overflowing: absurd values become a very long
+// wait, which the cap then bounds.
+func seconds(s float64) time.Duration {
+	const most = float64(math.MaxInt64 / int64(time.Second))
+	if s > most {
+		s = most
+	}
+	return time.Duration(s * float64(time.Second))
 }
 
 func transportMessage(ctx context.Context, err error) string {

@@ -170,30 +170,34 @@ func TestContract(t *testing.T) {
 		requests int
 		check    func(t *testing.T, err error)
 	}{
-		"ok":                         {requests: 1},
-		"401 Unauthorized":           {fault: boringtest.Fault{Status: 401}, wantErr: boring.ErrUnauthorized, requests: 1},
-		"401 InvalidToken":           {fault: boringtest.Fault{Status: 401, ErrorName: "InvalidToken"}, wantErr: boring.ErrUnauthorized, requests: 1},
-		"401 TokenExpired":           {fault: boringtest.Fault{Status: 401, ErrorName: "TokenExpired"}, wantErr: boring.ErrUnauthorized, requests: 1},
-		"404 AccountNotFound":        {fault: boringtest.Fault{Status: 404}, wantErr: boring.ErrAccountNotFound, requests: 1},
-		"404 without a name":         {fault: boringtest.Fault{Status: 404, ErrorName: "x"}, wantErr: boring.ErrAccountNotFound, requests: 1},
-		"400 InvalidAccountId":       {fault: boringtest.Fault{Status: 400, ErrorName: "InvalidAccountId"}, wantErr: boring.ErrAccountNotFound, requests: 1},
-		"400 AccountDisabled":        {fault: boringtest.Fault{Status: 400, ErrorName: "AccountDisabled"}, wantErr: boring.ErrAccountDisabled, requests: 1},
-		"400 InvalidRequest":         {fault: boringtest.Fault{Status: 400, ErrorName: "InvalidRequest"}, wantErr: boring.ErrBadRequest, requests: 1},
-		"400 MissingParameter":       {fault: boringtest.Fault{Status: 400, ErrorName: "MissingParameter"}, wantErr: boring.ErrBadRequest, requests: 1},
-		"500 InternalServerError":    {fault: boringtest.Fault{Status: 500}, wantErr: boring.ErrUnavailable, requests: attempts},
-		"503 ServiceUnavailable":     {fault: boringtest.Fault{Status: 503}, wantErr: boring.ErrUnavailable, requests: attempts},
-		"504 Timeout":                {fault: boringtest.Fault{Status: 504}, wantErr: boring.ErrUnavailable, requests: attempts},
-		"500 once, then ok":          {fault: boringtest.Fault{Status: 500, Times: 1}, requests: 2},
-		"429 Retry-After short":      {fault: boringtest.Fault{Status: 429, RetryAfter: "0"}, wantErr: boring.ErrRateLimited, requests: attempts},
-		"429 twice then ok":          {fault: boringtest.Fault{Status: 429, RetryAfter: "0", Times: 2}, requests: 3},
-		"429 Retry-After too long":   {fault: boringtest.Fault{Status: 429, RetryAfter: "120"}, wantErr: boring.ErrRateLimited, requests: 1, check: wantRetryAfter(120 * time.Second)},
-		"429 retry_after in body":    {fault: boringtest.Fault{Status: 429, RetryAfterBody: 30}, wantErr: boring.ErrRateLimited, requests: 1, check: wantRetryAfter(30 * time.Second)},
-		"malformed body":             {fault: boringtest.Fault{Malformed: true}, wantErr: boring.ErrUnavailable, requests: attempts},
-		"truncated body":             {fault: boringtest.Fault{Truncated: true}, wantErr: boring.ErrUnavailable, requests: attempts},
-		"connection reset":           {fault: boringtest.Fault{Reset: true}, wantErr: boring.ErrUnavailable, requests: attempts},
-		"hang past the timeout":      {fault: boringtest.Fault{Hang: true}, wantErr: boring.ErrUnavailable, requests: attempts},
-		"latency within the timeout": {fault: boringtest.Fault{Latency: 20 * time.Millisecond}, requests: 1},
-		"oversized body":             {fault: boringtest.Fault{OversizeBytes: 256 << 10}, wantErr: boring.ErrResponseTooLarge, requests: 1},
+		"ok":                           {requests: 1},
+		"401 Unauthorized":             {fault: boringtest.Fault{Status: 401}, wantErr: boring.ErrUnauthorized, requests: 1},
+		"401 InvalidToken":             {fault: boringtest.Fault{Status: 401, ErrorName: "InvalidToken"}, wantErr: boring.ErrUnauthorized, requests: 1},
+		"401 TokenExpired":             {fault: boringtest.Fault{Status: 401, ErrorName: "TokenExpired"}, wantErr: boring.ErrUnauthorized, requests: 1},
+		"404 AccountNotFound":          {fault: boringtest.Fault{Status: 404}, wantErr: boring.ErrAccountNotFound, requests: 1},
+		"404 with another name":        {fault: boringtest.Fault{Status: 404, ErrorName: "NotFound"}, wantErr: boring.ErrUnavailable, requests: attempts},
+		"404 HTML from a proxy":        {fault: boringtest.Fault{Status: 404, Body: "<html>404 Not Found</html>"}, wantErr: boring.ErrUnavailable, requests: attempts},
+		"200 without accounts":         {fault: boringtest.Fault{Body: "{}"}, wantErr: boring.ErrUnavailable, requests: attempts},
+		"400 InvalidAccountId":         {fault: boringtest.Fault{Status: 400, ErrorName: "InvalidAccountId"}, wantErr: boring.ErrAccountNotFound, requests: 1},
+		"400 AccountDisabled":          {fault: boringtest.Fault{Status: 400, ErrorName: "AccountDisabled"}, wantErr: boring.ErrAccountDisabled, requests: 1},
+		"400 InvalidRequest":           {fault: boringtest.Fault{Status: 400, ErrorName: "InvalidRequest"}, wantErr: boring.ErrBadRequest, requests: 1},
+		"400 MissingParameter":         {fault: boringtest.Fault{Status: 400, ErrorName: "MissingParameter"}, wantErr: boring.ErrBadRequest, requests: 1},
+		"500 InternalServerError":      {fault: boringtest.Fault{Status: 500}, wantErr: boring.ErrUnavailable, requests: attempts},
+		"503 ServiceUnavailable":       {fault: boringtest.Fault{Status: 503}, wantErr: boring.ErrUnavailable, requests: attempts},
+		"504 Timeout":                  {fault: boringtest.Fault{Status: 504}, wantErr: boring.ErrUnavailable, requests: attempts},
+		"500 once, then ok":            {fault: boringtest.Fault{Status: 500, Times: 1}, requests: 2},
+		"429 Retry-After short":        {fault: boringtest.Fault{Status: 429, RetryAfter: "0"}, wantErr: boring.ErrRateLimited, requests: attempts},
+		"429 twice then ok":            {fault: boringtest.Fault{Status: 429, RetryAfter: "0", Times: 2}, requests: 3},
+		"429 Retry-After too long":     {fault: boringtest.Fault{Status: 429, RetryAfter: "120"}, wantErr: boring.ErrRateLimited, requests: 1, check: wantRetryAfter(120 * time.Second)},
+		"429 retry_after in body":      {fault: boringtest.Fault{Status: 429, RetryAfterBody: 30}, wantErr: boring.ErrRateLimited, requests: 1, check: wantRetryAfter(30 * time.Second)},
+		"429 Retry-After past the cap": {fault: boringtest.Fault{Status: 429, RetryAfter: "100000"}, wantErr: boring.ErrRateLimited, requests: 1, check: wantRetryAfter(15 * time.Minute)},
+		"429 absurd retry_after":       {fault: boringtest.Fault{Status: 429, RetryAfterBody: 1e300}, wantErr: boring.ErrRateLimited, requests: 1, check: wantRetryAfter(15 * time.Minute)},
+		"malformed body":               {fault: boringtest.Fault{Malformed: true}, wantErr: boring.ErrUnavailable, requests: attempts},
+		"truncated body":               {fault: boringtest.Fault{Truncated: true}, wantErr: boring.ErrUnavailable, requests: attempts},
+		"connection reset":             {fault: boringtest.Fault{Reset: true}, wantErr: boring.ErrUnavailable, requests: attempts},
+		"hang past the timeout":        {fault: boringtest.Fault{Hang: true}, wantErr: boring.ErrUnavailable, requests: attempts},
+		"latency within the timeout":   {fault: boringtest.Fault{Latency: 20 * time.Millisecond}, requests: 1},
+		"oversized body":               {fault: boringtest.Fault{OversizeBytes: 256 << 10}, wantErr: boring.ErrResponseTooLarge, requests: 1},
 	}
 	for ep, do := range calls {
 		for name, tc := range tests {
@@ -205,9 +209,7 @@ func TestContract(t *testing.T) {
 					o.MaxAttempts = attempts
 					o.MaxBodyBytes = 128 << 10
 				})
-				if tc.fault != (boringtest.Fault{}) {
-					srv.SetFault(ep, tc.fault)
-				}
+				srv.SetFault(ep, tc.fault) // the zero Fault changes nothing
 				err := do(c, context.Background())
 				switch {
 				case tc.wantErr == nil && err != nil:

@@ -29,8 +29,9 @@ import (
 var (
 	// ErrUnauthorized: the session is missing, expired or rejected (401).
 	ErrUnauthorized = errors.New("boring: unauthorized")
-	// ErrAccountNotFound: the account does not exist or belongs to another
-	// user (AccountNotFound, InvalidAccountId, or a 404).
+	// ErrAccountNotFound: Boring itself said the account does not exist or
+	// belongs to another user (AccountNotFound or InvalidAccountId in its
+	// JSON error body). A bare 404, from a proxy for example, is not that.
 	ErrAccountNotFound = errors.New("boring: account not found")
 	// ErrAccountDisabled: Boring disabled the account.
 	ErrAccountDisabled = errors.New("boring: account disabled")
@@ -118,7 +119,9 @@ func kindFor(status int, code string) error {
 	case status == 401 || status == 403:
 		return ErrUnauthorized
 	case status == 404:
-		return ErrAccountNotFound
+		// Only Boring's own answer may say "gone": a 404 without its error
+		// name (an HTML page from a proxy, a wrong base URL) is an outage.
+		return ErrUnavailable
 	case status == 429:
 		return ErrRateLimited
 	case status >= 500:

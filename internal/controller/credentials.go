@@ -109,8 +109,7 @@ func (r *SocialAccountReconciler) readSession(ctx context.Context, creds credent
 }
 
 func (r *SocialAccountReconciler) secretMetadata(ctx context.Context, key types.NamespacedName) (*metav1.PartialObjectMetadata, error) {
-	meta := &metav1.PartialObjectMetadata{}
-	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	meta := secretMeta()
 	if err := r.Get(ctx, key, meta); err != nil {
 		return nil, err
 	}

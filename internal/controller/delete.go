@@ -23,6 +23,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -34,14 +36,20 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/index"
 )
 
+// +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get,resourceNames=socialaccounts.boring.aiagent-me.com
+
 // reconcileDelete disconnects the account in Boring, as the deletion policy
 // says, and then lets the SocialAccount go.
 func (r *SocialAccountReconciler) reconcileDelete(ctx context.Context, sa *boringv1alpha1.SocialAccount) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(sa, boringv1alpha1.Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	if sa.EffectiveDeletionPolicy() == boringv1alpha1.DeletionPolicyOrphan {
-		logf.FromContext(ctx).Info("Leaving account connected in Boring (deletionPolicy Orphan)")
+	log := logf.FromContext(ctx)
+	switch release, err := r.releaseWithoutBoring(ctx, sa); {
+	case err != nil:
+		return ctrl.Result{}, err
+	case release != "":
+		log.Info("Leaving account connected in Boring", "why", release)
 		return ctrl.Result{}, r.removeFinalizer(ctx, sa)
 	}
 
@@ -49,6 +57,11 @@ func (r *SocialAccountReconciler) reconcileDelete(ctx context.Context, sa *borin
 	s := r.newScope(sa)
 	done, result, err := r.disconnect(ctx, s)
 	if done {
+		// Remembered before the finalizer goes: if removing it conflicts,
+		// the retry does not call Boring (or raise the event) again.
+		if err := r.markDisconnectHandled(ctx, sa); err != nil {
+			return ctrl.Result{}, err
+		}
 		return ctrl.Result{}, r.removeFinalizer(ctx, sa)
 	}
 	if perr := r.patchStatus(ctx, original, sa); perr != nil {
@@ -56,6 +69,49 @@ func (r *SocialAccountReconciler) reconcileDelete(ctx context.Context, sa *borin
 	}
 	return result, err
 }
+
+// releaseWithoutBoring says why the finalizer may go without a call to
+// Boring: the disconnect was handled already, the policy is Orphan, or the
+// SocialAccount CRD itself is being deleted (an uninstall must never
+// disconnect every account). "" means the disconnect must run.
+func (r *SocialAccountReconciler) releaseWithoutBoring(ctx context.Context, sa *boringv1alpha1.SocialAccount) (string, error) {
+	switch {
+	case sa.Annotations[boringv1alpha1.DisconnectHandledAnnotation] != "":
+		return "disconnect already handled", nil
+	case sa.EffectiveDeletionPolicy() == boringv1alpha1.DeletionPolicyOrphan:
+		return "deletionPolicy Orphan", nil
+	}
+	crd := &metav1.PartialObjectMetadata{}
+	crd.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"))
+	err := r.APIReader.Get(ctx, types.NamespacedName{Name: socialAccountCRD}, crd)
+	if client.IgnoreNotFound(err) != nil {
+		return "", fmt.Errorf("reading the SocialAccount CRD: %w", err)
+	}
+	if err != nil || !crd.DeletionTimestamp.IsZero() {
+		r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnectSkipped,
+			"The SocialAccount CRD is being deleted (uninstall): leaving account %s connected in Boring", sa.Spec.AccountID)
+		return "the SocialAccount CRD is being deleted", nil
+	}
+	return "", nil
+}
+
+// markDisconnectHandled records on the SocialAccount that its disconnect is
+// done. A merge patch of one annotation: nothing else can be overwritten.
+func (r *SocialAccountReconciler) markDisconnectHandled(ctx context.Context, sa *boringv1alpha1.SocialAccount) error {
+	base := sa.DeepCopy()
+	if sa.Annotations == nil {
+		sa.Annotations = map[string]string{}
+	}
+	sa.Annotations[boringv1alpha1.DisconnectHandledAnnotation] = sa.Spec.AccountID
+	if err := r.Patch(ctx, sa, client.MergeFrom(base)); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	r.written.wroteOver(sa.UID, base.ResourceVersion)
+	return nil
+}
+
+// socialAccountCRD is the name of the SocialAccount CRD.
+var socialAccountCRD = "socialaccounts." + boringv1alpha1.GroupVersion.Group
 
 // disconnect calls Boring's DELETE unless another live mapping needs the
 // account; done means the finalizer may go.
@@ -87,6 +143,7 @@ func (r *SocialAccountReconciler) disconnect(ctx context.Context, s *syncScope) 
 	if err != nil && !errors.Is(err, boring.ErrAccountNotFound) {
 		s.facts.DisconnectFailed = err
 		r.decideReady(s)
+		r.setSynced(s, err)
 		if wait, ok := boring.RetryAfter(err); ok {
 			return false, ctrl.Result{RequeueAfter: wait + time.Second}, nil
 		}

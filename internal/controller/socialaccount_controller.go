@@ -104,14 +104,15 @@ func (r *SocialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 
-	if !sa.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, sa)
-	}
-
 	if r.written.stale(sa.UID, sa.ResourceVersion) {
 		// Acting on an object older than our own last write would repeat
-		// that write and its events; wait for the cache to catch up.
+		// that write and its events (or a disconnect); wait for the cache
+		// to catch up.
 		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
+
+	if !sa.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, sa)
 	}
 
 	if !controllerutil.ContainsFinalizer(sa, boringv1alpha1.Finalizer) {
@@ -168,9 +169,6 @@ func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.secrets = newSecretVersions()
 	r.written = newOwnWrites()
 
-	secretMeta := &metav1.PartialObjectMetadata{}
-	secretMeta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&boringv1alpha1.SocialAccount{}, builder.WithPredicates(
 			// Spec and annotation changes sync; status-only writes do not.
@@ -182,7 +180,7 @@ func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Secret{}, builder.OnlyMetadata, builder.WithPredicates(predicate.Funcs{
 			CreateFunc: func(event.CreateEvent) bool { return false },
 		})).
-		Watches(secretMeta, handler.EnqueueRequestsFromMapFunc(r.socialAccountsUsingSecret), builder.WithPredicates(
+		Watches(secretMeta(), handler.EnqueueRequestsFromMapFunc(r.socialAccountsUsingSecret), builder.WithPredicates(
 			predicate.ResourceVersionChangedPredicate{},
 		)).
 		WithOptions(controller.Options{

@@ -605,7 +605,11 @@ var _ = Describe("SocialAccount controller", func() {
 
 		It("syncs on a spec change but not on a status-only write", func() {
 			id := t.account(threads, 30*day)
-			sa := newSocialAccount(ns, "triggers", id)
+			// Orphan: no credentials finalizer is added to the Secret, whose
+			// change would (rightly) resync this SocialAccount mid-test.
+			sa := newSocialAccount(ns, "triggers", id, func(sa *boringv1alpha1.SocialAccount) {
+				sa.Spec.DeletionPolicy = boringv1alpha1.DeletionPolicyOrphan
+			})
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 
 			By("writing status behind the controller's back")

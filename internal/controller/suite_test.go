@@ -160,6 +160,7 @@ func startManager() {
 		BoringURL: backend.URL(),
 		Boring: boring.Options{
 			Timeout: 500 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
+			MaxRetryAfter: 2 * time.Second,
 		},
 		BoringErrorTTL:               100 * time.Millisecond,
 		Clock:                        fakeClock,

@@ -112,6 +112,13 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the SocialAccount controller: %w", err)
 	}
+	if err := (&controller.CredentialsProtector{
+		Client:                       mgr.GetClient(),
+		DefaultCredentials:           opts.DefaultCredentials,
+		DefaultCredentialsNamespaces: opts.DefaultCredentialsNamespaces,
+	}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the credentials protection: %w", err)
+	}
 
 	reviewer := accountapi.NewReviewer(mgr.GetClient(), opts.AuthCacheTTL, opts.Clock)
 	handler := accountapi.NewHandler(mgr.GetClient(), mgr.GetClient(), reviewer, opts.Clock)

@@ -79,6 +79,9 @@ type Fault struct {
 	// Body answers Status (200 when zero) with exactly this body, such as an
 	// HTML error page from a proxy or a JSON shape Boring never sends.
 	Body string
+	// Before runs before the answer, while the caller waits for it: a test
+	// can change the world between a request and its answer.
+	Before func()
 	// Times limits the fault to the next n requests (0: until cleared).
 	Times int
 }
@@ -379,6 +382,9 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, f *Fault) bool {
 		case <-s.hang:
 			return true
 		}
+	}
+	if f.Before != nil {
+		f.Before()
 	}
 	switch {
 	case f.Hang:
