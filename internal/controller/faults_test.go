@@ -137,7 +137,7 @@ var _ = Describe("SocialAccount controller, upstream faults and lifecycle", func
 
 	It("disconnects every account of a namespace whose credentials Secret goes first, and lets everything go", func() {
 		ids := []string{t.account(instagram, 30*day), t.account(threads, 30*day), t.account(facebook, 0)}
-		var sas []*boringv1alpha1.SocialAccount
+		sas := make([]*boringv1alpha1.SocialAccount, 0, len(ids))
 		for i, id := range ids {
 			sas = append(sas, newSocialAccount(ns, []string{"a", "b", "c"}[i], id))
 		}

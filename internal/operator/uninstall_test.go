@@ -92,7 +92,9 @@ func TestUninstallNeverDisconnects(t *testing.T) {
 	go func() { done <- mgr.Start(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
 	})
 
 	ns := "uninstall"
