@@ -61,3 +61,13 @@ func (s *SocialAccount) EffectiveDeletionPolicy() DeletionPolicy {
 func (s *SocialAccount) IsPaused() bool {
 	return s.Annotations[PausedAnnotation] == "true"
 }
+
+// ResolvedAccountID is the Boring account_id the SocialAccount stands for:
+// spec.accountID, or for a platformAccountID mapping the account it last
+// resolved to (status.accountID; "" before the first resolution).
+func (s *SocialAccount) ResolvedAccountID() string {
+	if s.Spec.AccountID != "" {
+		return s.Spec.AccountID
+	}
+	return s.Status.AccountID
+}

@@ -52,6 +52,9 @@ const (
 	// account cache when its value changes; the value handled is echoed in
 	// status.lastHandledSyncRequest.
 	SyncRequestedAnnotation = "boring.aiagent-me.com/sync-requested-at"
+	// RestartedAtAnnotation is set on the pod template of rollout targets to
+	// restart them.
+	RestartedAtAnnotation = "boring.aiagent-me.com/restartedAt"
 	// PausedAnnotation set to "true" stops every call to Boring for the
 	// SocialAccount, including the disconnect on deletion.
 	PausedAnnotation = "boring.aiagent-me.com/paused"
@@ -100,6 +103,9 @@ const (
 	ReasonSecretConflict   = "SecretConflict"
 	ReasonPending          = "Pending"
 	ReasonDisconnectFailed = "DisconnectFailed"
+	// ReasonAccountReconnected: spec.accountID is no longer listed, but the
+	// same platform account is, under a new account_id.
+	ReasonAccountReconnected = "AccountReconnected"
 )
 
 // Reasons of the Synced condition.
@@ -129,6 +135,10 @@ const (
 	EventSecretConflict         = "SecretConflict"
 	EventPlatformMismatch       = "PlatformMismatch"
 	EventAccountDisabled        = "AccountDisabled"
+	EventAccountReconnected     = "AccountReconnected"
+	EventAmbiguousAccount       = "AmbiguousAccount"
+	EventRolloutRestarted       = "RolloutRestarted"
+	EventRolloutTargetMissing   = "RolloutTargetMissing"
 )
 
 // CredentialsReference names the key of a Secret, in the SocialAccount's own
@@ -162,20 +172,62 @@ type SecretTemplate struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
+// RolloutTargetKind is a workload kind that can be restarted.
+// +kubebuilder:validation:Enum=Deployment;StatefulSet;DaemonSet
+type RolloutTargetKind string
+
+// Workload kinds a rollout restart applies to.
+const (
+	RolloutTargetDeployment  RolloutTargetKind = "Deployment"
+	RolloutTargetStatefulSet RolloutTargetKind = "StatefulSet"
+	RolloutTargetDaemonSet   RolloutTargetKind = "DaemonSet"
+)
+
+// RolloutTarget names a workload, in the SocialAccount's namespace, that is
+// restarted when the account ID in the Secret changes.
+type RolloutTarget struct {
+	// kind is Deployment, StatefulSet or DaemonSet.
+	// +required
+	Kind RolloutTargetKind `json:"kind"`
+
+	// name of the workload in the SocialAccount's namespace.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
 // SocialAccountSpec declares which Boring account a SocialAccount stands for.
+// +kubebuilder:validation:XValidation:rule="has(self.accountID) != has(self.platformAccountID)",message="exactly one of spec.accountID and spec.platformAccountID must be set"
+// +kubebuilder:validation:XValidation:rule="!has(self.platformAccountID) || has(self.platform)",message="spec.platform is required with spec.platformAccountID"
 type SocialAccountSpec struct {
 	// accountID is the Boring account_id of the connected Facebook Page,
 	// Instagram business account or Threads account, as shown by Boring's
-	// GET /api/accounts. Letters, digits, '-', '_', '.' and ':' only.
-	// +required
+	// GET /api/accounts. It changes whenever the account is reconnected;
+	// prefer platformAccountID, which does not. Letters, digits, '-', '_',
+	// '.' and ':' only. Exactly one of accountID and platformAccountID.
+	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._:-]*$`
-	AccountID string `json:"accountID"`
+	AccountID string `json:"accountID,omitempty"`
 
-	// platform is the platform the account is expected to be on: facebook,
-	// instagram or threads. When set and Boring disagrees, the SocialAccount
-	// is not Ready (reason PlatformMismatch). Leave empty to accept any.
+	// platformAccountID is the platform's own ID of the account: the Facebook
+	// page_id, the Instagram ig_account_id or the Threads threads_id. It
+	// stays the same when the account is reconnected in Boring (which mints a
+	// new account_id), so the SocialAccount follows reconnects; status.accountID
+	// shows the account_id in use. Requires platform. Exactly one of
+	// accountID and platformAccountID.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._:-]*$`
+	PlatformAccountID string `json:"platformAccountID,omitempty"`
+
+	// platform is the platform the account is on: facebook, instagram or
+	// threads. Required with platformAccountID. With accountID it is
+	// optional; when set and Boring disagrees, the SocialAccount is not
+	// Ready (reason PlatformMismatch).
 	// +optional
 	Platform Platform `json:"platform,omitempty"`
 
@@ -222,6 +274,18 @@ type SocialAccountSpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=60
 	ExpiryWarningDays int32 `json:"expiryWarningDays,omitempty"`
+
+	// rolloutRestartTargets are workloads in this namespace restarted (their
+	// pod template gets the annotation boring.aiagent-me.com/restartedAt, as
+	// `kubectl rollout restart` does) when the account ID in the Secret
+	// changes, for example after a reconnect. Not on the Secret's first
+	// creation, nor when a tampered Secret is repaired.
+	// +optional
+	// +listType=map
+	// +listMapKey=kind
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=32
+	RolloutRestartTargets []RolloutTarget `json:"rolloutRestartTargets,omitempty"`
 }
 
 // FacebookStatus is what Boring reports about a Facebook Page.
@@ -262,6 +326,12 @@ type ThreadsStatus struct {
 
 // SocialAccountStatus is the account as last seen in Boring.
 type SocialAccountStatus struct {
+	// accountID is the Boring account_id in use: spec.accountID, or the
+	// account that spec.platformAccountID resolved to. It is kept while the
+	// account is not listed, so a reconnect is recognised.
+	// +optional
+	AccountID string `json:"accountID,omitempty"`
+
 	// platform is the platform Boring reports for the account.
 	// +optional
 	Platform Platform `json:"platform,omitempty"`
@@ -346,7 +416,7 @@ type SocialAccountStatus struct {
 // +kubebuilder:printcolumn:name="Days",type=integer,JSONPath=`.status.daysUntilExpiry`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:printcolumn:name="Account-ID",type=string,JSONPath=`.spec.accountID`,priority=1
+// +kubebuilder:printcolumn:name="Account-ID",type=string,JSONPath=`.status.accountID`,priority=1
 // +kubebuilder:printcolumn:name="Expires",type=string,JSONPath=`.status.expiresAt`,priority=1
 // +kubebuilder:printcolumn:name="Secret",type=string,JSONPath=`.status.secretName`,priority=1
 type SocialAccount struct {

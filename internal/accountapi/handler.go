@@ -167,7 +167,7 @@ type account struct {
 func toAccount(sa *boringv1alpha1.SocialAccount) account {
 	st := &sa.Status
 	a := account{Namespace: sa.Namespace, Name: sa.Name, Account: wire.Account{
-		AccountID: sa.Spec.AccountID, Platform: wire.PlatformFromAPI(st.Platform),
+		AccountID: sa.ResolvedAccountID(), Platform: wire.PlatformFromAPI(st.Platform),
 		IsValid:   st.IsValid != nil && *st.IsValid,
 		ExpiresAt: timePtr(st.ExpiresAt), DataAccessExpiresAt: timePtr(st.DataAccessExpiresAt),
 	}}

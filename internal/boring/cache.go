@@ -39,12 +39,41 @@ type Snapshot struct {
 	Accounts map[string]*wire.Account
 	// FetchedAt is when the answer arrived (by the cache's clock).
 	FetchedAt time.Time
+
+	byPlatformID map[platformKey][]*wire.Account
+}
+
+type platformKey struct {
+	platform wire.Platform
+	id       string
+}
+
+// NewSnapshot indexes a list of accounts fetched at t.
+func NewSnapshot(list []wire.Account, t time.Time) *Snapshot {
+	s := &Snapshot{Accounts: make(map[string]*wire.Account, len(list)), FetchedAt: t,
+		byPlatformID: make(map[platformKey][]*wire.Account, len(list))}
+	for i := range list {
+		a := &list[i]
+		s.Accounts[a.AccountID] = a
+		if pid := a.PlatformAccountID(); pid != "" {
+			k := platformKey{a.Platform, pid}
+			s.byPlatformID[k] = append(s.byPlatformID[k], a)
+		}
+	}
+	return s
 }
 
 // Lookup returns the account with the given ID, if Boring listed it.
 func (s *Snapshot) Lookup(accountID string) (*wire.Account, bool) {
 	a, ok := s.Accounts[accountID]
 	return a, ok
+}
+
+// ByPlatformID returns the accounts of the platform with that platform ID
+// (page_id, ig_account_id or threads_id): more than one when the same
+// account was connected twice.
+func (s *Snapshot) ByPlatformID(p wire.Platform, id string) []*wire.Account {
+	return s.byPlatformID[platformKey{p, id}]
 }
 
 // Cache exists so that upstream calls scale with credentials, not with
@@ -159,10 +188,7 @@ func (c *Cache) fetch(ctx context.Context, key string, session Session) (*Snapsh
 		e.err, e.errUntil = err, now.Add(ttl)
 		return nil, err
 	}
-	snap := &Snapshot{Accounts: make(map[string]*wire.Account, len(list)), FetchedAt: now}
-	for i := range list {
-		snap.Accounts[list[i].AccountID] = &list[i]
-	}
+	snap := NewSnapshot(list, now)
 	e.snap, e.err = snap, nil
 	return snap, nil
 }

@@ -81,6 +81,15 @@ var _ = Describe("SocialAccount API validation", func() {
 		{field: "spec.refreshInterval", valid: base(map[string]any{"refreshInterval": "2h30m"}), invalid: base(map[string]any{"refreshInterval": "soon"})},
 		{field: "spec.expiryWarningDays", valid: base(map[string]any{"expiryWarningDays": int64(60)}), invalid: base(map[string]any{"expiryWarningDays": int64(61)})},
 		{field: "spec.expiryWarningDays", valid: base(map[string]any{"expiryWarningDays": int64(1)}), invalid: base(map[string]any{"expiryWarningDays": int64(0)})},
+		{field: "spec.platformAccountID", valid: map[string]any{"platformAccountID": "17841400000000001", "platform": "instagram"},
+			invalid: base(map[string]any{"platformAccountID": "17841400000000001", "platform": "instagram"})}, // both set
+		{field: "spec.platformAccountID", valid: base(nil), invalid: map[string]any{"platform": "instagram"}}, // neither set
+		{field: "spec.platform is required with spec.platformAccountID", valid: map[string]any{"platformAccountID": "42", "platform": "threads"},
+			invalid: map[string]any{"platformAccountID": "42"}},
+		{field: "spec.platformAccountID", valid: map[string]any{"platformAccountID": "42", "platform": "threads"},
+			invalid: map[string]any{"platformAccountID": "4 2", "platform": "threads"}},
+		{field: "spec.rolloutRestartTargets[0].kind", valid: base(map[string]any{"rolloutRestartTargets": []any{map[string]any{"kind": "StatefulSet", "name": "publisher"}}}),
+			invalid: base(map[string]any{"rolloutRestartTargets": []any{map[string]any{"kind": "CronJob", "name": "publisher"}}})},
 		{field: "spec.credentialsRef.name", valid: base(map[string]any{"credentialsRef": map[string]any{"name": "boring-session"}}), invalid: base(map[string]any{"credentialsRef": map[string]any{"key": "session"}})},
 	}
 	for i, r := range rules {

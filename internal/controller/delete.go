@@ -80,6 +80,10 @@ func (r *SocialAccountReconciler) releaseWithoutBoring(ctx context.Context, sa *
 		return "disconnect already handled", nil
 	case sa.EffectiveDeletionPolicy() == boringv1alpha1.DeletionPolicyOrphan:
 		return "deletionPolicy Orphan", nil
+	case sa.ResolvedAccountID() == "":
+		r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnectSkipped,
+			"spec.platformAccountID %s never resolved to a Boring account: nothing to disconnect", sa.Spec.PlatformAccountID)
+		return "nothing resolved", nil
 	}
 	crd := &metav1.PartialObjectMetadata{}
 	crd.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"))
@@ -89,7 +93,7 @@ func (r *SocialAccountReconciler) releaseWithoutBoring(ctx context.Context, sa *
 	}
 	if err != nil || !crd.DeletionTimestamp.IsZero() {
 		r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnectSkipped,
-			"The SocialAccount CRD is being deleted (uninstall): leaving account %s connected in Boring", sa.Spec.AccountID)
+			"The SocialAccount CRD is being deleted (uninstall): leaving account %s connected in Boring", sa.ResolvedAccountID())
 		return "the SocialAccount CRD is being deleted", nil
 	}
 	return "", nil
@@ -102,7 +106,7 @@ func (r *SocialAccountReconciler) markDisconnectHandled(ctx context.Context, sa 
 	if sa.Annotations == nil {
 		sa.Annotations = map[string]string{}
 	}
-	sa.Annotations[boringv1alpha1.DisconnectHandledAnnotation] = sa.Spec.AccountID
+	sa.Annotations[boringv1alpha1.DisconnectHandledAnnotation] = sa.ResolvedAccountID()
 	if err := r.Patch(ctx, sa, client.MergeFrom(base)); err != nil {
 		return client.IgnoreNotFound(err)
 	}
@@ -129,17 +133,18 @@ func (r *SocialAccountReconciler) disconnect(ctx context.Context, s *syncScope) 
 		return false, ctrl.Result{}, err
 	}
 
+	id := sa.ResolvedAccountID()
 	other, err := r.otherMapping(ctx, sa, s.session)
 	if err != nil {
 		return false, ctrl.Result{}, err
 	}
 	if other != nil {
 		r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnectSkipped,
-			"Not disconnecting account %s: SocialAccount %s/%s still maps it under the same credentials", sa.Spec.AccountID, other.Namespace, other.Name)
+			"Not disconnecting account %s: SocialAccount %s/%s still maps it under the same credentials", id, other.Namespace, other.Name)
 		return true, ctrl.Result{}, nil
 	}
 
-	err = r.Disconnector.Disconnect(ctx, s.session, sa.Spec.AccountID)
+	err = r.Disconnector.Disconnect(ctx, s.session, id)
 	if err != nil && !errors.Is(err, boring.ErrAccountNotFound) {
 		s.facts.DisconnectFailed = err
 		r.decideReady(s)
@@ -149,8 +154,8 @@ func (r *SocialAccountReconciler) disconnect(ctx context.Context, s *syncScope) 
 		}
 		return false, ctrl.Result{}, fmt.Errorf("disconnecting account: %w", err)
 	}
-	r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnected, "Disconnected account %s in Boring", sa.Spec.AccountID)
-	logf.FromContext(ctx).Info("Disconnected account in Boring", "accountID", sa.Spec.AccountID)
+	r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnected, "Disconnected account %s in Boring", id)
+	logf.FromContext(ctx).Info("Disconnected account in Boring", "accountID", id)
 	return true, ctrl.Result{}, nil
 }
 
@@ -160,8 +165,9 @@ func (r *SocialAccountReconciler) otherMapping(
 	ctx context.Context, sa *boringv1alpha1.SocialAccount, session boring.Session,
 ) (*boringv1alpha1.SocialAccount, error) {
 	var list boringv1alpha1.SocialAccountList
-	if err := r.List(ctx, &list, client.MatchingFields{index.AccountID: sa.Spec.AccountID}); err != nil {
-		return nil, fmt.Errorf("listing SocialAccounts mapping %s: %w", sa.Spec.AccountID, err)
+	id := sa.ResolvedAccountID()
+	if err := r.List(ctx, &list, client.MatchingFields{index.AccountID: id}); err != nil {
+		return nil, fmt.Errorf("listing SocialAccounts mapping %s: %w", id, err)
 	}
 	for i := range list.Items {
 		o := &list.Items[i]

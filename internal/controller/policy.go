@@ -41,9 +41,15 @@ type readinessFacts struct {
 	Observed bool
 	// Disabled: Boring answered that the account is disabled.
 	Disabled bool
-	// AccountID is the account looked up; Found whether Boring lists it.
-	AccountID string
+	// Wanted says what was looked up ("account abc", "instagram account
+	// 1784..."); Found whether Boring lists it; AccountID the account_id
+	// found (or looked up).
+	Wanted    string
 	Found     bool
+	AccountID string
+	// ReconnectedAs is the account_id the same platform account is now
+	// connected as, when the account_id looked up is gone.
+	ReconnectedAs string
 	// WantPlatform is spec.platform ("" accepts any); Platform what Boring says.
 	WantPlatform boringv1alpha1.Platform
 	Platform     wire.Platform
@@ -75,6 +81,7 @@ var readinessRules = []readinessRule{
 	ruleDisconnectFailed,
 	ruleNotObserved,
 	ruleAccountDisabled,
+	ruleAccountReconnected,
 	ruleAccountNotFound,
 	rulePlatformMismatch,
 	ruleTokenExpired,
@@ -119,7 +126,16 @@ func ruleAccountDisabled(f *readinessFacts) (verdict, bool) {
 	if !f.Disabled {
 		return verdict{}, false
 	}
-	return notReady(boringv1alpha1.ReasonAccountDisabled, "Boring reports account %s disabled; reconnect it in Boring", f.AccountID)
+	return notReady(boringv1alpha1.ReasonAccountDisabled, "Boring reports the %s disabled; reconnect it in Boring", f.Wanted)
+}
+
+func ruleAccountReconnected(f *readinessFacts) (verdict, bool) {
+	if f.Found || f.ReconnectedAs == "" {
+		return verdict{}, false
+	}
+	return notReady(boringv1alpha1.ReasonAccountReconnected,
+		"Account %s was reconnected in Boring as %s: set spec.accountID to %s, or map the account by spec.platformAccountID to follow reconnects",
+		f.AccountID, f.ReconnectedAs, f.ReconnectedAs)
 }
 
 func ruleAccountNotFound(f *readinessFacts) (verdict, bool) {
@@ -127,7 +143,7 @@ func ruleAccountNotFound(f *readinessFacts) (verdict, bool) {
 		return verdict{}, false
 	}
 	return notReady(boringv1alpha1.ReasonAccountNotFound,
-		"Boring lists no account %s under this session (disconnected, or another user's); reconnect it in Boring and update spec.accountID", f.AccountID)
+		"Boring lists no %s under this session (disconnected, or another user's); connect it in Boring", f.Wanted)
 }
 
 func rulePlatformMismatch(f *readinessFacts) (verdict, bool) {
@@ -174,14 +190,15 @@ type eventSpec struct {
 // readinessEvents is the event raised when Ready changes to a reason; a
 // reason without an entry raises none.
 var readinessEvents = map[string]eventSpec{
-	boringv1alpha1.ReasonTokenValid:       {corev1.EventTypeNormal, boringv1alpha1.EventSynced},
-	boringv1alpha1.ReasonTokenInvalid:     {corev1.EventTypeWarning, boringv1alpha1.EventTokenInvalid},
-	boringv1alpha1.ReasonTokenExpired:     {corev1.EventTypeWarning, boringv1alpha1.EventTokenExpired},
-	boringv1alpha1.ReasonAccountNotFound:  {corev1.EventTypeWarning, boringv1alpha1.EventAccountNotFound},
-	boringv1alpha1.ReasonAccountDisabled:  {corev1.EventTypeWarning, boringv1alpha1.EventAccountDisabled},
-	boringv1alpha1.ReasonPlatformMismatch: {corev1.EventTypeWarning, boringv1alpha1.EventPlatformMismatch},
-	boringv1alpha1.ReasonSecretConflict:   {corev1.EventTypeWarning, boringv1alpha1.EventSecretConflict},
-	boringv1alpha1.ReasonDisconnectFailed: {corev1.EventTypeWarning, boringv1alpha1.EventDisconnectFailed},
+	boringv1alpha1.ReasonTokenValid:         {corev1.EventTypeNormal, boringv1alpha1.EventSynced},
+	boringv1alpha1.ReasonTokenInvalid:       {corev1.EventTypeWarning, boringv1alpha1.EventTokenInvalid},
+	boringv1alpha1.ReasonTokenExpired:       {corev1.EventTypeWarning, boringv1alpha1.EventTokenExpired},
+	boringv1alpha1.ReasonAccountNotFound:    {corev1.EventTypeWarning, boringv1alpha1.EventAccountNotFound},
+	boringv1alpha1.ReasonAccountReconnected: {corev1.EventTypeWarning, boringv1alpha1.EventAccountReconnected},
+	boringv1alpha1.ReasonAccountDisabled:    {corev1.EventTypeWarning, boringv1alpha1.EventAccountDisabled},
+	boringv1alpha1.ReasonPlatformMismatch:   {corev1.EventTypeWarning, boringv1alpha1.EventPlatformMismatch},
+	boringv1alpha1.ReasonSecretConflict:     {corev1.EventTypeWarning, boringv1alpha1.EventSecretConflict},
+	boringv1alpha1.ReasonDisconnectFailed:   {corev1.EventTypeWarning, boringv1alpha1.EventDisconnectFailed},
 }
 
 // syncEvents is the event raised when Synced changes to a reason. An

@@ -51,6 +51,7 @@ func TestReadinessPriority(t *testing.T) {
 	expire := func(f *readinessFacts) { f.ExpiresAt = &expired }
 	mismatch := func(f *readinessFacts) { f.WantPlatform = boringv1alpha1.PlatformThreads }
 	notFound := func(f *readinessFacts) { f.Found = false }
+	reconnected := func(f *readinessFacts) { f.ReconnectedAs = "a2" }
 	disabled := func(f *readinessFacts) { f.Disabled = true }
 	unobserved := func(f *readinessFacts) { f.Observed = false }
 	previous := func(f *readinessFacts) {
@@ -70,7 +71,8 @@ func TestReadinessPriority(t *testing.T) {
 			metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid},
 		{"not observed, never known: pending", with(conflict, invalid, expire, mismatch, notFound, disabled, unobserved),
 			metav1.ConditionFalse, boringv1alpha1.ReasonPending},
-		{"disabled", with(conflict, invalid, expire, mismatch, notFound, disabled), metav1.ConditionFalse, boringv1alpha1.ReasonAccountDisabled},
+		{"disabled", with(conflict, invalid, expire, mismatch, notFound, reconnected, disabled), metav1.ConditionFalse, boringv1alpha1.ReasonAccountDisabled},
+		{"reconnected under a new ID", with(conflict, invalid, expire, mismatch, notFound, reconnected), metav1.ConditionFalse, boringv1alpha1.ReasonAccountReconnected},
 		{"not listed", with(conflict, invalid, expire, mismatch, notFound), metav1.ConditionFalse, boringv1alpha1.ReasonAccountNotFound},
 		{"other platform", with(conflict, invalid, expire, mismatch), metav1.ConditionFalse, boringv1alpha1.ReasonPlatformMismatch},
 		{"expired", with(conflict, invalid, expire), metav1.ConditionFalse, boringv1alpha1.ReasonTokenExpired},
@@ -100,9 +102,13 @@ func TestReadinessPriority(t *testing.T) {
 
 func TestReadinessMessages(t *testing.T) {
 	now := time.Now()
-	f := readinessFacts{Observed: true, AccountID: "gone-1", Now: now}
+	f := readinessFacts{Observed: true, Wanted: "account gone-1", AccountID: "gone-1", Now: now}
 	if v := readiness(f); v.Message == "" || !strings.Contains(v.Message, "gone-1") {
 		t.Errorf("AccountNotFound should name the account: %q", v.Message)
+	}
+	f = readinessFacts{Observed: true, AccountID: "old-1", ReconnectedAs: "new-2", Now: now}
+	if v := readiness(f); !strings.Contains(v.Message, "new-2") || !strings.Contains(v.Message, "spec.platformAccountID") {
+		t.Errorf("AccountReconnected should name the new ID and the way to follow reconnects: %q", v.Message)
 	}
 	f = readinessFacts{Observed: true, Found: true, Valid: true, AccountName: "bakery", Platform: wire.PlatformThreads, Now: now}
 	if v := readiness(f); v.Message != "Account bakery (threads) is connected and its token is valid" {

@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -52,8 +53,9 @@ type syncScope struct {
 	// request is the sync-requested-at value a forced sync handles ("": none).
 	request string
 	// acct is the account as Boring lists it (nil: not listed).
-	acct  *wire.Account
-	facts readinessFacts
+	acct     *wire.Account
+	resolved resolution
+	facts    readinessFacts
 }
 
 func (r *SocialAccountReconciler) newScope(sa *boringv1alpha1.SocialAccount) *syncScope {
@@ -64,17 +66,21 @@ func (r *SocialAccountReconciler) newScope(sa *boringv1alpha1.SocialAccount) *sy
 	}
 	s.facts = readinessFacts{
 		Previous:     meta.FindStatusCondition(sa.Status.Conditions, boringv1alpha1.ConditionReady),
-		AccountID:    sa.Spec.AccountID,
+		Wanted:       "account " + sa.Spec.AccountID,
+		AccountID:    sa.ResolvedAccountID(),
 		WantPlatform: sa.Spec.Platform,
 		SecretName:   sa.EffectiveSecretName(),
 		Now:          now,
+	}
+	if pid := sa.Spec.PlatformAccountID; pid != "" {
+		s.facts.Wanted = fmt.Sprintf("%s account with platform ID %s", sa.Spec.Platform, pid)
 	}
 	return s
 }
 
 // reconcileNormal syncs the SocialAccount with Boring: session, account,
-// status, Secret, Ready, warnings, next sync. It mutates sa.Status only; the
-// caller patches it.
+// status, Secret, account ID change, Ready, warnings, next sync. It mutates
+// sa.Status only (and restarts rollout targets); the caller patches status.
 func (r *SocialAccountReconciler) reconcileNormal(ctx context.Context, sa *boringv1alpha1.SocialAccount) (ctrl.Result, error) {
 	s := r.newScope(sa)
 	err := r.resolveSession(ctx, s)
@@ -86,6 +92,9 @@ func (r *SocialAccountReconciler) reconcileNormal(ctx context.Context, sa *borin
 	}
 	r.observe(s)
 	if err := r.reconcileSecret(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.followAccountID(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
 	r.decideReady(s)
@@ -106,16 +115,14 @@ func (r *SocialAccountReconciler) resolveSession(ctx context.Context, s *syncSco
 	return err
 }
 
-// fetchAccount looks the account up in the credential's shared list: fresh
+// fetchAccount finds the account in the credential's shared list: fresh
 // from Boring on a forced sync, and listed again (at most every
 // notFoundRecheck per credential) before saying it is not there.
 func (r *SocialAccountReconciler) fetchAccount(ctx context.Context, s *syncScope) error {
 	force := s.request != ""
 	snap, err := r.Accounts.Accounts(ctx, s.session, s.refresh, force)
-	if err == nil && !force && s.refresh > notFoundRecheck {
-		if _, ok := snap.Lookup(s.facts.AccountID); !ok {
-			snap, err = r.Accounts.Accounts(ctx, s.session, notFoundRecheck, false)
-		}
+	if err == nil && !force && s.refresh > notFoundRecheck && resolveAccount(snap, s.sa).acct == nil {
+		snap, err = r.Accounts.Accounts(ctx, s.session, notFoundRecheck, false)
 	}
 	if err != nil {
 		return err
@@ -123,8 +130,12 @@ func (r *SocialAccountReconciler) fetchAccount(ctx context.Context, s *syncScope
 	if force {
 		s.sa.Status.LastHandledSyncRequest = s.request
 	}
-	s.acct, s.facts.Found = snap.Lookup(s.facts.AccountID)
-	s.facts.Observed = true
+	s.resolved = resolveAccount(snap, s.sa)
+	s.acct = s.resolved.acct
+	s.facts.Observed, s.facts.Found, s.facts.ReconnectedAs = true, s.acct != nil, s.resolved.reconnectedAs
+	if s.acct != nil {
+		s.facts.AccountID = s.acct.AccountID
+	}
 	r.Metrics.Synced(s.sa, s.now)
 	return nil
 }
@@ -178,6 +189,35 @@ func (r *SocialAccountReconciler) reconcileSecret(ctx context.Context, s *syncSc
 	if conflict {
 		s.sa.Status.SecretName = ""
 	}
+	return nil
+}
+
+// followAccountID records the account_id in use. When it changed (a
+// reconnect followed by platformAccountID, or a new spec.accountID), the
+// Secret already holds the new one: restart the workloads that read it.
+// The first resolution restarts nothing.
+func (r *SocialAccountReconciler) followAccountID(ctx context.Context, s *syncScope) error {
+	if s.acct == nil {
+		return nil
+	}
+	sa, previous, current := s.sa, s.sa.Status.AccountID, s.acct.AccountID
+	if previous == current {
+		return nil
+	}
+	if s.resolved.matches > 1 {
+		r.eventf(sa, corev1.EventTypeWarning, boringv1alpha1.EventAmbiguousAccount,
+			"%d accounts in Boring are the %s; using %s (valid first, then the newest)", s.resolved.matches, s.facts.Wanted, current)
+	}
+	if previous != "" {
+		if sa.Spec.PlatformAccountID != "" {
+			r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventAccountReconnected,
+				"account_id changed from %s to %s (the account was reconnected in Boring)", previous, current)
+		}
+		if err := r.restartTargets(ctx, s); err != nil {
+			return err
+		}
+	}
+	sa.Status.AccountID = current
 	return nil
 }
 

@@ -29,8 +29,9 @@ import (
 )
 
 const (
-	// AccountID indexes SocialAccounts by spec.accountID.
-	AccountID = "spec.accountID"
+	// AccountID indexes SocialAccounts by the Boring account_id they stand
+	// for: spec.accountID, or the one spec.platformAccountID resolved to.
+	AccountID = "resolvedAccountID"
 	// Credentials indexes SocialAccounts by the NAMESPACE/NAME of the
 	// credentials Secret they use: their own, or the default one.
 	Credentials = "credentials"
@@ -59,5 +60,8 @@ func Register(ctx context.Context, indexer client.FieldIndexer, defaultCreds typ
 
 // ByAccountID is the AccountID index function.
 func ByAccountID(o client.Object) []string {
-	return []string{o.(*boringv1alpha1.SocialAccount).Spec.AccountID}
+	if id := o.(*boringv1alpha1.SocialAccount).ResolvedAccountID(); id != "" {
+		return []string{id}
+	}
+	return nil
 }

@@ -237,6 +237,33 @@ func (s *Server) SetExpiry(id string, t *time.Time) error {
 	return s.UpdateAccount(id, func(a *Account) { a.ExpiresAt = t })
 }
 
+// Reconnect disconnects the account and connects the same platform account
+// again, as a user does in Boring's dashboard: the new account has a new
+// account_id (returned), the same platform ID, a fresh token valid for
+// validFor (0: never expiring) and the stand-in's current time as created_at.
+func (s *Server) Reconnect(id string, validFor time.Duration) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[id]
+	if !ok || a.disconnected {
+		return "", fmt.Errorf("no connected account %q", id)
+	}
+	a.disconnected = true
+	now := s.now().UTC().Truncate(time.Second)
+	fresh := *a
+	fresh.disconnected = false
+	fresh.ID = fmt.Sprintf("%s-r%d", id, len(s.accounts))
+	fresh.Valid = true
+	fresh.ExpiresAt = nil
+	if validFor > 0 {
+		exp := now.Add(validFor)
+		fresh.ExpiresAt = &exp
+	}
+	fresh.CreatedAt, fresh.UpdatedAt = now, now
+	s.accounts[fresh.ID] = &fresh
+	return fresh.ID, nil
+}
+
 // Disconnect soft-deletes the account as DELETE /api/accounts/{id} would,
 // without a request (for tests that need an account gone behind the
 // operator's back).
