@@ -39,6 +39,12 @@ MANAGER_BIN="$root/bin/manager" BENCH_REPORT_DIR="$work" \
 	echo "|---|---|---|---|"
 	cat "$work/controller-writes.md"
 	echo
+	echo "## Mapping by platformAccountID (test/bench BenchmarkPlatformMapping, one credential, refreshInterval 1m)"
+	echo
+	echo "| N | all Ready | upstream lists at creation | upstream lists in a quiet 70 s window (target 1 per 1m refresh) |"
+	echo "|---|---|---|---|"
+	cat "$work/platform.md"
+	echo
 	echo "## Account API: GET /api/accounts, 1,000 visible SocialAccounts, loopback"
 	echo
 	echo "| SocialAccounts | concurrent clients | requests/s | p50 | p99 (target < 20 ms) | failures | API-server requests during the 10 s run | of which |"

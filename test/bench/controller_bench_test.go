@@ -74,7 +74,7 @@ func BenchmarkController(b *testing.B) {
 
 			before := c.requestCounts(b)
 			start := time.Now()
-			if err := createSocialAccounts(c, n, time.Minute); err != nil {
+			if err := createSocialAccounts(c, n, time.Minute, false); err != nil {
 				b.Fatal(err)
 			}
 			waitReady(b, c, n, 20*time.Minute)
@@ -242,4 +242,34 @@ func benchAccountAPI(b *testing.B, c *cluster, m *manager) string {
 	return fmt.Sprintf("| 1000 | %d | %.0f | %.1f ms | %.1f ms | %d | %.0f | %s |",
 		apiClients, rps, float64(pct(0.50).Microseconds())/1000, float64(pct(0.99).Microseconds())/1000,
 		failures, sum(during), describe(during))
+}
+
+// BenchmarkPlatformMapping creates 1,000 SocialAccounts mapped by
+// platformAccountID under one credential and counts Boring list calls at
+// creation and over a quiet refresh window: resolving by platform ID must
+// cost no more upstream calls than mapping by account ID.
+func BenchmarkPlatformMapping(b *testing.B) {
+	const n = 1000
+	c := startCluster(b)
+	prepareNamespace(b, c)
+	srv := seedBackend(n)
+	defer srv.Close()
+	m := startManager(b, c, srv.URL())
+	start := time.Now()
+	if err := createSocialAccounts(c, n, time.Minute, true); err != nil {
+		b.Fatal(err)
+	}
+	waitReady(b, c, n, 20*time.Minute)
+	ready := time.Since(start)
+	upstreamCreate := srv.Count(boringtest.EndpointList)
+	u0 := srv.Count(boringtest.EndpointList)
+	time.Sleep(quietWindow)
+	upstreamQuiet := srv.Count(boringtest.EndpointList) - u0
+	_ = m.cmd.Process.Signal(os.Interrupt)
+	_ = m.cmd.Wait()
+	_ = c.env.Stop()
+	b.ReportMetric(ready.Seconds(), "ready-s")
+	b.ReportMetric(float64(upstreamCreate), "upstream-at-creation")
+	b.ReportMetric(float64(upstreamQuiet), "upstream/window")
+	report(b, "platform.md", fmt.Sprintf("| %d | %.1f s | %d | %d |", n, ready.Seconds(), upstreamCreate, upstreamQuiet))
 }

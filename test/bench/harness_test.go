@@ -327,13 +327,15 @@ func seedBackend(n int) *boringtest.Server {
 	for i := range n {
 		srv.AddAccount("bench", boringtest.Account{
 			ID: accountID(i), Platform: "instagram", Valid: true, ExpiresAt: &exp,
-			Name: fmt.Sprintf("user%d", i), PlatformID: strconv.Itoa(1784000 + i), AccountType: "BUSINESS",
+			Name: fmt.Sprintf("user%d", i), PlatformID: platformID(i), AccountType: "BUSINESS",
 		})
 	}
 	return srv
 }
 
 func accountID(i int) string { return fmt.Sprintf("acct-%06d", i) }
+
+func platformID(i int) string { return strconv.Itoa(1784000 + i) }
 
 func prepareNamespace(b *testing.B, c *cluster) {
 	b.Helper()
@@ -349,15 +351,20 @@ func prepareNamespace(b *testing.B, c *cluster) {
 	}
 }
 
-func createSocialAccounts(c *cluster, n int, refresh time.Duration) error {
+func createSocialAccounts(c *cluster, n int, refresh time.Duration, byPlatformID bool) error {
 	return parallel(n, concurrency, func(i int) error {
+		spec := boringv1alpha1.SocialAccountSpec{
+			AccountID:       accountID(i),
+			CredentialsRef:  &boringv1alpha1.CredentialsReference{Name: "boring-session"},
+			RefreshInterval: &metav1.Duration{Duration: refresh},
+		}
+		if byPlatformID {
+			spec.AccountID = ""
+			spec.PlatformAccountID, spec.Platform = platformID(i), boringv1alpha1.PlatformInstagram
+		}
 		return c.client.Create(context.Background(), &boringv1alpha1.SocialAccount{
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("sa-%06d", i), Namespace: benchNamespace},
-			Spec: boringv1alpha1.SocialAccountSpec{
-				AccountID:       accountID(i),
-				CredentialsRef:  &boringv1alpha1.CredentialsReference{Name: "boring-session"},
-				RefreshInterval: &metav1.Duration{Duration: refresh},
-			},
+			Spec:       spec,
 		})
 	})
 }
