@@ -23,6 +23,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -182,6 +184,9 @@ func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		})).
 		Watches(secretMeta(), handler.EnqueueRequestsFromMapFunc(r.socialAccountsUsingSecret), builder.WithPredicates(
 			predicate.ResourceVersionChangedPredicate{},
+			// The credentials protection adding or removing its finalizer
+			// changes no session: no need to resync every user of the Secret.
+			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool { return !onlyFinalizersChanged(e.ObjectOld, e.ObjectNew) }},
 		)).
 		WithOptions(controller.Options{
 			MaxConcurrentReconciles: r.MaxConcurrentSyncs,
@@ -190,6 +195,16 @@ func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}).
 		Named("socialaccount").
 		Complete(r)
+}
+
+// onlyFinalizersChanged reports whether an update changed the finalizers and
+// nothing else a metadata watch can see (a data change shows only as a new
+// resourceVersion, with the finalizers unchanged).
+func onlyFinalizersChanged(old, cur client.Object) bool {
+	return !slices.Equal(old.GetFinalizers(), cur.GetFinalizers()) &&
+		maps.Equal(old.GetLabels(), cur.GetLabels()) &&
+		maps.Equal(old.GetAnnotations(), cur.GetAnnotations()) &&
+		old.GetDeletionTimestamp().Equal(cur.GetDeletionTimestamp())
 }
 
 // socialAccountsUsingSecret maps a changed Secret to the SocialAccounts whose
