@@ -32,7 +32,6 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -86,7 +85,8 @@ func main() {
 	flag.StringVar(&o.defaultCredentials, "default-credentials", "",
 		"NAMESPACE/NAME of the Secret (key \"session\") used by SocialAccounts without spec.credentialsRef.")
 	flag.StringVar(&o.defaultCredsNS, "default-credentials-namespaces", "",
-		"Comma-separated namespaces whose SocialAccounts may use --default-credentials (empty: all).")
+		"Comma-separated namespaces whose SocialAccounts may use --default-credentials, besides the one that holds them; "+
+			"\"*\" allows every namespace (empty: only that one).")
 	flag.StringVar(&o.apiBindAddress, "api-bind-address", ":8082", "The address the embedded account API binds to (0 disables it).")
 	flag.StringVar(&o.apiCertDir, "api-cert-dir", "", "Folder with tls.crt and tls.key for the account API; plain HTTP when empty.")
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", 10, "How many SocialAccounts are synced at once.")
@@ -142,10 +142,7 @@ func run(o options) error {
 		// The manager exits right after it stops leading, so releasing the
 		// lease on the way out is safe and speeds up the next leader.
 		LeaderElectionReleaseOnCancel: true,
-		Cache: cache.Options{
-			// managedFields are never read; dropping them halves the cache.
-			DefaultTransform: cache.TransformStripManagedFields(),
-		},
+		Cache:                         operator.CacheOptions(),
 	})
 	if err != nil {
 		return err

@@ -71,6 +71,9 @@ const (
 	ManagedByLabel = "app.kubernetes.io/managed-by"
 	// ManagedByValue is the value of ManagedByLabel on the operator's Secrets.
 	ManagedByValue = "boring-operator"
+	// CredentialsLabel, set to "true", opts a Secret in as Boring
+	// credentials: a Secret without it is never read for a session.
+	CredentialsLabel = "boring.aiagent-me.com/credentials"
 	// DefaultCredentialsKey is the key read from the credentials Secret when
 	// credentialsRef.key is not set.
 	DefaultCredentialsKey = "session"

@@ -61,7 +61,7 @@ var _ = Describe("Account API", Ordered, func() {
 		}
 		for _, ns := range []string{teamA, teamB} {
 			Expect(k8sClient.Create(ctx, &corev1.Secret{
-				ObjectMeta: metav1.ObjectMeta{Name: "boring-session", Namespace: ns},
+				ObjectMeta: metav1.ObjectMeta{Name: "boring-session", Namespace: ns, Labels: map[string]string{boringv1alpha1.CredentialsLabel: "true"}},
 				StringData: map[string]string{"session": session},
 			})).To(Succeed())
 		}

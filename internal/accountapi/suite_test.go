@@ -74,7 +74,7 @@ var _ = BeforeSuite(func() {
 
 	backend = boringtest.NewServer()
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme: scheme.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
+		Scheme: scheme.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, Cache: operator.CacheOptions(),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	op, err := operator.Setup(ctx, mgr, operator.Options{

@@ -47,9 +47,14 @@ type credentials struct {
 	key    string
 }
 
+// AllNamespaces in --default-credentials-namespaces lets every namespace use
+// the default credentials; it must be written out.
+const AllNamespaces = "*"
+
 // chooseCredentials resolves spec.credentialsRef, or the default credentials
-// (def) when the SocialAccount's namespace may use them (allowed; empty
-// means every namespace).
+// (def) when the SocialAccount's namespace may use them: the namespace that
+// holds them, those listed in allowed, or every one when allowed holds "*".
+// Anything else fails closed.
 func chooseCredentials(sa *boringv1alpha1.SocialAccount, def types.NamespacedName, allowed []string) (credentials, error) {
 	if ref := sa.Spec.CredentialsRef; ref != nil {
 		key := ref.Key
@@ -61,9 +66,10 @@ func chooseCredentials(sa *boringv1alpha1.SocialAccount, def types.NamespacedNam
 	if def.Name == "" {
 		return credentials{}, &errCredentialsMissing{"spec.credentialsRef is not set and the manager has no --default-credentials"}
 	}
-	if len(allowed) > 0 && !slices.Contains(allowed, sa.Namespace) {
+	if sa.Namespace != def.Namespace && !slices.Contains(allowed, AllNamespaces) && !slices.Contains(allowed, sa.Namespace) {
 		return credentials{}, &errCredentialsMissing{fmt.Sprintf(
-			"spec.credentialsRef is not set and namespace %q may not use the default credentials", sa.Namespace)}
+			"spec.credentialsRef is not set and namespace %q may not use the default credentials %s: "+
+				"set spec.credentialsRef, or add the namespace to the manager's --default-credentials-namespaces", sa.Namespace, def)}
 	}
 	return credentials{secret: def, key: boringv1alpha1.DefaultCredentialsKey}, nil
 }
@@ -82,10 +88,11 @@ func (r *SocialAccountReconciler) sessionOf(ctx context.Context, sa *boringv1alp
 // cache) changed since the last read, so steady state costs no API calls and
 // no cache holds every Secret's data.
 func (r *SocialAccountReconciler) readSession(ctx context.Context, creds credentials) (boring.Session, error) {
-	meta, err := r.secretMetadata(ctx, creds.secret)
+	meta := secretMeta()
+	err := r.Credentials.Get(ctx, creds.secret, meta)
 	if apierrors.IsNotFound(err) {
 		r.secrets.forget(creds.secret)
-		return "", &errCredentialsMissing{fmt.Sprintf("credentials Secret %s not found", creds.secret)}
+		return "", r.whyNotCredentials(ctx, creds.secret)
 	}
 	if err != nil {
 		return "", fmt.Errorf("reading credentials Secret metadata: %w", err)
@@ -106,6 +113,23 @@ func (r *SocialAccountReconciler) readSession(ctx context.Context, creds credent
 		return "", &errCredentialsMissing{fmt.Sprintf("credentials Secret %s has no key %q", creds.secret, creds.key)}
 	}
 	return boring.Session(value), nil
+}
+
+// whyNotCredentials explains a Secret missing from the credentials cache:
+// gone, or there but not opted in.
+func (r *SocialAccountReconciler) whyNotCredentials(ctx context.Context, key types.NamespacedName) error {
+	meta := secretMeta()
+	err := r.APIReader.Get(ctx, key, meta)
+	switch {
+	case apierrors.IsNotFound(err):
+		return &errCredentialsMissing{fmt.Sprintf("credentials Secret %s not found", key)}
+	case err != nil:
+		return fmt.Errorf("reading credentials Secret metadata: %w", err)
+	case meta.Labels[boringv1alpha1.CredentialsLabel] != "true":
+		return &errCredentialsMissing{fmt.Sprintf("Secret %s is not opted in as Boring credentials: label it %s=true", key, boringv1alpha1.CredentialsLabel)}
+	}
+	// Labelled a moment ago: the cache has not seen it yet, and will.
+	return fmt.Errorf("credentials Secret %s is not in the cache yet", key)
 }
 
 func (r *SocialAccountReconciler) secretMetadata(ctx context.Context, key types.NamespacedName) (*metav1.PartialObjectMetadata, error) {

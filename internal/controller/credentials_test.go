@@ -38,13 +38,15 @@ func TestChooseCredentials(t *testing.T) {
 		want    credentials
 		missing bool
 	}{
-		"own Secret, default key":       {sa("team-a", &boringv1alpha1.CredentialsReference{Name: "mine"}), def, nil, credentials{types.NamespacedName{Namespace: "team-a", Name: "mine"}, "session"}, false},
-		"own Secret, own key":           {sa("team-a", &boringv1alpha1.CredentialsReference{Name: "mine", Key: "cookie"}), def, nil, credentials{types.NamespacedName{Namespace: "team-a", Name: "mine"}, "cookie"}, false},
-		"own Secret wins over default":  {sa("team-b", &boringv1alpha1.CredentialsReference{Name: "mine"}), def, []string{"team-a"}, credentials{types.NamespacedName{Namespace: "team-b", Name: "mine"}, "session"}, false},
-		"default, everywhere allowed":   {sa("team-a", nil), def, nil, credentials{def, "session"}, false},
-		"default, namespace listed":     {sa("team-a", nil), def, []string{"team-a"}, credentials{def, "session"}, false},
-		"default, namespace not listed": {sa("team-b", nil), def, []string{"team-a"}, credentials{}, true},
-		"no default at all":             {sa("team-a", nil), types.NamespacedName{}, nil, credentials{}, true},
+		"own Secret, default key":               {sa("team-a", &boringv1alpha1.CredentialsReference{Name: "mine"}), def, nil, credentials{types.NamespacedName{Namespace: "team-a", Name: "mine"}, "session"}, false},
+		"own Secret, own key":                   {sa("team-a", &boringv1alpha1.CredentialsReference{Name: "mine", Key: "cookie"}), def, nil, credentials{types.NamespacedName{Namespace: "team-a", Name: "mine"}, "cookie"}, false},
+		"own Secret wins over default":          {sa("team-b", &boringv1alpha1.CredentialsReference{Name: "mine"}), def, []string{"team-a"}, credentials{types.NamespacedName{Namespace: "team-b", Name: "mine"}, "session"}, false},
+		"default, nothing listed: fails closed": {sa("team-a", nil), def, nil, credentials{}, true},
+		"default, in its own namespace":         {sa("boring-system", nil), def, nil, credentials{def, "session"}, false},
+		"default, every namespace written out":  {sa("team-z", nil), def, []string{"*"}, credentials{def, "session"}, false},
+		"default, namespace listed":             {sa("team-a", nil), def, []string{"team-a"}, credentials{def, "session"}, false},
+		"default, namespace not listed":         {sa("team-b", nil), def, []string{"team-a"}, credentials{}, true},
+		"no default at all":                     {sa("team-a", nil), types.NamespacedName{}, nil, credentials{}, true},
 	}
 	for name, tc := range tests {
 		got, err := chooseCredentials(tc.sa, tc.def, tc.allowed)

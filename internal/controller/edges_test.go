@@ -25,6 +25,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
@@ -134,6 +135,41 @@ var _ = Describe("SocialAccount controller, edges", func() {
 		Expect(string(s.Data["ACCOUNT_ID"])).To(Equal(first.Spec.AccountID))
 		Expect(metav1.IsControlledBy(s, firstSeen)).To(BeTrue())
 		Expect(condition(getSA(Default, first), boringv1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+	})
+
+	It("caches only the operator's Secrets and opted-in credentials, as metadata without annotations", func() {
+		lastApplied := map[string]string{"kubectl.kubernetes.io/last-applied-configuration": `{"data":{"session":"c2VjcmV0"}}`}
+		Expect(k8sClient.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: "applied", Namespace: ns, Labels: credentialsLabel, Annotations: lastApplied},
+			StringData: map[string]string{"session": t.session},
+		})).To(Succeed())
+		Expect(k8sClient.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: "unrelated", Namespace: ns, Annotations: lastApplied},
+			StringData: map[string]string{"password": "hunter2"},
+		})).To(Succeed())
+		sa := newSocialAccount(ns, "cached", t.account(threads, 30*day), func(sa *boringv1alpha1.SocialAccount) {
+			sa.Spec.CredentialsRef = &boringv1alpha1.CredentialsReference{Name: "applied"}
+			sa.Spec.SecretTemplate = &boringv1alpha1.SecretTemplate{Annotations: map[string]string{"note": "kept on the Secret"}}
+		})
+		eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
+
+		cached := func(g Gomega, c cache.Cache) []string {
+			list := &metav1.PartialObjectMetadataList{}
+			list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("SecretList"))
+			g.Expect(c.List(ctx, list, client.InNamespace(ns))).To(Succeed())
+			names := make([]string, 0, len(list.Items))
+			for _, m := range list.Items {
+				g.Expect(m.Annotations).To(BeEmpty(), "cached Secret %s keeps annotations", m.Name)
+				g.Expect(m.ManagedFields).To(BeEmpty(), "cached Secret %s keeps managedFields", m.Name)
+				names = append(names, m.Name)
+			}
+			return names
+		}
+		Eventually(func(g Gomega) {
+			g.Expect(cached(g, mgrCache)).To(ConsistOf("cached"), "the manager's cache: the operator's own Secrets only")
+			g.Expect(cached(g, op.Credentials)).To(ConsistOf("applied", "boring-session"), "the credentials cache: opted-in Secrets only")
+		}).Should(Succeed())
+		Expect(getSecret(Default, ns, "cached").Annotations).To(HaveKeyWithValue("note", "kept on the Secret"))
 	})
 
 	It("removes from the Secret a label removed from secretTemplate, and keeps labels others added", func() {

@@ -25,11 +25,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/index"
@@ -44,6 +45,8 @@ import (
 // SocialAccounts unable to disconnect, and the namespace stuck.
 type CredentialsProtector struct {
 	client.Client
+	// Credentials is the cache of opted-in credentials Secrets (metadata).
+	Credentials cache.Cache
 	// DefaultCredentials and DefaultCredentialsNamespaces are the manager's,
 	// as for the SocialAccountReconciler.
 	DefaultCredentials           types.NamespacedName
@@ -53,7 +56,7 @@ type CredentialsProtector struct {
 // Reconcile adds or removes the finalizer of one Secret.
 func (p *CredentialsProtector) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	secret := secretMeta()
-	if err := p.Get(ctx, req.NamespacedName, secret); err != nil {
+	if err := p.Credentials.Get(ctx, req.NamespacedName, secret); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	needed, err := p.needed(ctx, req.NamespacedName)
@@ -105,12 +108,11 @@ func mustDisconnect(sa *boringv1alpha1.SocialAccount) bool {
 // SetupWithManager registers the protector. The manager must have the
 // indexes of package index registered.
 func (p *CredentialsProtector) SetupWithManager(mgr ctrl.Manager) error {
-	if p.Client == nil {
-		return errors.New("CredentialsProtector needs a Client")
+	if p.Client == nil || p.Credentials == nil {
+		return errors.New("CredentialsProtector needs a Client and a Credentials cache")
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		// Secrets as metadata only, like the SocialAccount controller's.
-		For(secretMeta(), builder.OnlyMetadata).
+		WatchesRawSource(source.Kind(p.Credentials, secretMeta(), &handler.TypedEnqueueRequestForObject[*metav1.PartialObjectMetadata]{})).
 		Watches(&boringv1alpha1.SocialAccount{}, handler.EnqueueRequestsFromMapFunc(p.credentialsOf)).
 		Named("credentials-protection").
 		Complete(p)

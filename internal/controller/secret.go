@@ -21,6 +21,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -191,7 +192,12 @@ func (r *SocialAccountReconciler) ensureSecret(ctx context.Context, sa *boringv1
 	meta, err := r.secretMetadata(ctx, key)
 	switch {
 	case apierrors.IsNotFound(err):
-		return false, r.createSecret(ctx, sa, key, want, sum)
+		// The cache holds only Secrets the operator labels as its own: one
+		// of that name may still exist, someone else's or ours relabelled.
+		err = r.createSecret(ctx, sa, key, want, sum)
+		if !apierrors.IsAlreadyExists(errors.Unwrap(err)) {
+			return false, err
+		}
 	case err != nil:
 		return false, fmt.Errorf("reading Secret metadata: %w", err)
 	case !metav1.IsControlledBy(meta, sa):

@@ -38,6 +38,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -46,6 +47,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
@@ -70,7 +72,11 @@ type SocialAccountReconciler struct {
 	client.Client
 	// APIReader reads credentials and Secrets straight from the API server:
 	// the manager caches only Secrets' metadata, never their data.
-	APIReader    client.Reader
+	APIReader client.Reader
+	// Credentials is the cache of the opted-in credentials Secrets' metadata
+	// (label boring.aiagent-me.com/credentials=true); the manager's own cache
+	// holds only the Secrets the operator writes.
+	Credentials  cache.Cache
 	Recorder     events.EventRecorder
 	Clock        clock.PassiveClock
 	Accounts     AccountLister
@@ -78,8 +84,8 @@ type SocialAccountReconciler struct {
 
 	// DefaultCredentials is the Secret used without spec.credentialsRef.
 	DefaultCredentials types.NamespacedName
-	// DefaultCredentialsNamespaces limits where DefaultCredentials may be
-	// used; empty means everywhere.
+	// DefaultCredentialsNamespaces lists the namespaces, besides the one that
+	// holds DefaultCredentials, that may use them ("*": all).
 	DefaultCredentialsNamespaces []string
 	// MaxConcurrentSyncs defaults to 10 (--max-concurrent-syncs).
 	MaxConcurrentSyncs int
@@ -161,6 +167,8 @@ func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return errors.New("SocialAccountReconciler needs a Recorder")
 	case r.Accounts == nil || r.Disconnector == nil:
 		return errors.New("SocialAccountReconciler needs an AccountLister and a Disconnector")
+	case r.Credentials == nil:
+		return errors.New("SocialAccountReconciler needs a Credentials cache")
 	}
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
@@ -182,11 +190,16 @@ func (r *SocialAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Secret{}, builder.OnlyMetadata, builder.WithPredicates(predicate.Funcs{
 			CreateFunc: func(event.CreateEvent) bool { return false },
 		})).
-		Watches(secretMeta(), handler.EnqueueRequestsFromMapFunc(r.socialAccountsUsingSecret), builder.WithPredicates(
-			predicate.ResourceVersionChangedPredicate{},
+		WatchesRawSource(source.Kind(r.Credentials, secretMeta(),
+			handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, o *metav1.PartialObjectMetadata) []reconcile.Request {
+				return r.socialAccountsUsingSecret(ctx, o)
+			}),
+			predicate.TypedResourceVersionChangedPredicate[*metav1.PartialObjectMetadata]{},
 			// The credentials protection adding or removing its finalizer
 			// changes no session: no need to resync every user of the Secret.
-			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool { return !onlyFinalizersChanged(e.ObjectOld, e.ObjectNew) }},
+			predicate.TypedFuncs[*metav1.PartialObjectMetadata]{UpdateFunc: func(e event.TypedUpdateEvent[*metav1.PartialObjectMetadata]) bool {
+				return !onlyFinalizersChanged(e.ObjectOld, e.ObjectNew)
+			}},
 		)).
 		WithOptions(controller.Options{
 			MaxConcurrentReconciles: r.MaxConcurrentSyncs,

@@ -34,6 +34,9 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
 )
 
+// credentialsLabel opts a Secret in as Boring credentials.
+var credentialsLabel = map[string]string{boringv1alpha1.CredentialsLabel: "true"}
+
 // sessionsUsed collects every session value handed to the manager, so the
 // suite can check that none reached the log.
 var sessionsUsed []string
@@ -58,7 +61,7 @@ func newTenant(ns string) tenant {
 
 func newTenantSecret(ns, session string) {
 	Expect(k8sClient.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "boring-session", Namespace: ns},
+		ObjectMeta: metav1.ObjectMeta{Name: "boring-session", Namespace: ns, Labels: credentialsLabel},
 		StringData: map[string]string{"session": session},
 	})).To(Succeed())
 }
@@ -198,6 +201,25 @@ func deleteAndWaitGone(sa *boringv1alpha1.SocialAccount) {
 		err := k8sClient.Get(ctx, client.ObjectKeyFromObject(sa), &boringv1alpha1.SocialAccount{})
 		return apierrors.IsNotFound(err)
 	}).Should(BeTrue())
+}
+
+var sharedTenant *tenant
+
+// defaultCredentials is the Boring user behind the manager's
+// --default-credentials Secret, created on first use.
+func defaultCredentials() tenant {
+	if sharedTenant == nil {
+		for _, n := range []string{defaultCredsNamespace, defaultCredsAllowedNS} {
+			Expect(client.IgnoreAlreadyExists(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}}))).To(Succeed())
+		}
+		shared := newTenant("")
+		Expect(k8sClient.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: "boring-session", Namespace: defaultCredsNamespace, Labels: credentialsLabel},
+			StringData: map[string]string{"session": shared.session},
+		})).To(Succeed())
+		sharedTenant = &shared
+	}
+	return *sharedTenant
 }
 
 // newSpec gives a spec its namespace and a Boring tenant whose credentials
@@ -527,7 +549,7 @@ var _ = Describe("SocialAccount controller", func() {
 			})
 			eventuallyCondition(sa, boringv1alpha1.ConditionSynced, metav1.ConditionFalse, boringv1alpha1.ReasonCredentialsMissing)
 			Expect(k8sClient.Create(ctx, &corev1.Secret{
-				ObjectMeta: metav1.ObjectMeta{Name: "later", Namespace: ns},
+				ObjectMeta: metav1.ObjectMeta{Name: "later", Namespace: ns, Labels: credentialsLabel},
 				StringData: map[string]string{"session": t.session},
 			})).To(Succeed())
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
@@ -550,25 +572,42 @@ var _ = Describe("SocialAccount controller", func() {
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 		})
 
-		It("refuses the default credentials outside their namespaces", func() {
-			id := t.account(instagram, 30*day)
+		It("refuses the default credentials outside their namespaces, without a call to Boring", func() {
+			shared := defaultCredentials()
+			id := shared.account(instagram, 30*day)
+			before := backend.CountFor(boringtest.EndpointList, shared.user)
 			sa := newSocialAccount(ns, "nodefault", id, func(sa *boringv1alpha1.SocialAccount) { sa.Spec.CredentialsRef = nil })
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionSynced, metav1.ConditionFalse, boringv1alpha1.ReasonCredentialsMissing)
-			Expect(condition(got, boringv1alpha1.ConditionSynced).Message).To(ContainSubstring("may not use the default credentials"))
-			Expect(backend.CountFor(boringtest.EndpointList, t.user)).To(BeZero())
+			Expect(condition(got, boringv1alpha1.ConditionSynced).Message).To(ContainSubstring("--default-credentials-namespaces"))
+			Expect(backend.CountFor(boringtest.EndpointList, shared.user)).To(Equal(before))
 		})
 
-		It("serves the default credentials inside their namespaces", func() {
-			for _, n := range []string{defaultCredsNamespace, defaultCredsAllowedNS} {
-				_ = k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}})
+		It("serves the default credentials in their own namespace and the listed ones", func() {
+			shared := defaultCredentials()
+			ids := []string{shared.account(threads, 30*day), shared.account(threads, 30*day)}
+			for i, n := range []string{defaultCredsNamespace, defaultCredsAllowedNS} {
+				sa := newSocialAccount(n, "default-"+rand.String(4), ids[i], func(sa *boringv1alpha1.SocialAccount) { sa.Spec.CredentialsRef = nil })
+				requestSync(sa) // the shared list may predate these accounts
+				eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			}
-			shared := newTenant("")
-			Expect(client.IgnoreAlreadyExists(k8sClient.Create(ctx, &corev1.Secret{
-				ObjectMeta: metav1.ObjectMeta{Name: "boring-session", Namespace: defaultCredsNamespace},
-				StringData: map[string]string{"session": shared.session},
-			}))).To(Succeed())
-			id := shared.account(threads, 30*day)
-			sa := newSocialAccount(defaultCredsAllowedNS, "default-"+rand.String(4), id, func(sa *boringv1alpha1.SocialAccount) { sa.Spec.CredentialsRef = nil })
+		})
+
+		It("uses a Secret as credentials only once it opts in with the label, without a restart", func() {
+			id := t.account(instagram, 30*day)
+			Expect(k8sClient.Create(ctx, &corev1.Secret{
+				ObjectMeta: metav1.ObjectMeta{Name: "plain", Namespace: ns},
+				StringData: map[string]string{"session": t.session},
+			})).To(Succeed())
+			sa := newSocialAccount(ns, "needs-label", id, func(sa *boringv1alpha1.SocialAccount) {
+				sa.Spec.CredentialsRef = &boringv1alpha1.CredentialsReference{Name: "plain"}
+			})
+			got := eventuallyCondition(sa, boringv1alpha1.ConditionSynced, metav1.ConditionFalse, boringv1alpha1.ReasonCredentialsMissing)
+			Expect(condition(got, boringv1alpha1.ConditionSynced).Message).To(ContainSubstring(boringv1alpha1.CredentialsLabel + "=true"))
+			Expect(backend.CountFor(boringtest.EndpointList, t.user)).To(BeZero())
+
+			s := getSecret(Default, ns, "plain")
+			s.Labels = credentialsLabel
+			Expect(k8sClient.Update(ctx, s)).To(Succeed())
 			eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 		})
 	})

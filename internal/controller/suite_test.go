@@ -70,6 +70,8 @@ var (
 	fakeClock *testingclock.FakeClock
 	registry  *prometheus.Registry
 	apiURL    string
+	op        *operator.Operator
+	mgrCache  cache.Cache
 	logs      = &syncBuffer{}
 	mgrDone   = make(chan struct{})
 
@@ -153,10 +155,11 @@ func startManager() {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.Scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
-		Cache:   cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
+		Cache:   operator.CacheOptions(),
 	})
 	Expect(err).NotTo(HaveOccurred())
-	op, err := operator.Setup(ctx, mgr, operator.Options{
+	mgrCache = mgr.GetCache()
+	op, err = operator.Setup(ctx, mgr, operator.Options{
 		BoringURL: backend.URL(),
 		Boring: boring.Options{
 			Timeout: 500 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,

@@ -151,6 +151,7 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		Cache:                  operator.CacheOptions(),
 	})
 	if err != nil {
 		return env, err
@@ -210,7 +211,7 @@ func (e *Env) applySamples(ctx context.Context, root string) error {
 		return err
 	}
 	if err := e.Client.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: CredentialsName, Namespace: Namespace},
+		ObjectMeta: metav1.ObjectMeta{Name: CredentialsName, Namespace: Namespace, Labels: map[string]string{boringv1alpha1.CredentialsLabel: "true"}},
 		StringData: map[string]string{boringv1alpha1.DefaultCredentialsKey: demoSessionOfSeed},
 	}); err != nil {
 		return err

@@ -30,6 +30,7 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
@@ -67,6 +68,8 @@ type Options struct {
 type Operator struct {
 	Reconciler *controller.SocialAccountReconciler
 	Metrics    *controller.AccountMetrics
+	// Credentials caches the opted-in credentials Secrets' metadata.
+	Credentials cache.Cache
 	// APIAddress is the account API's bound address ("" when disabled).
 	APIAddress string
 }
@@ -97,9 +100,17 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 		return nil, err
 	}
 	accounts := boring.NewCache(client, opts.Clock, opts.BoringErrorTTL)
+	creds, err := newCredentialsCache(mgr)
+	if err != nil {
+		return nil, fmt.Errorf("creating the credentials cache: %w", err)
+	}
+	if err := mgr.Add(creds); err != nil {
+		return nil, err
+	}
 	r := &controller.SocialAccountReconciler{
 		Client:                       mgr.GetClient(),
 		APIReader:                    mgr.GetAPIReader(),
+		Credentials:                  creds,
 		Recorder:                     mgr.GetEventRecorder("boring-operator"),
 		Clock:                        opts.Clock,
 		Accounts:                     accounts,
@@ -114,6 +125,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 	}
 	if err := (&controller.CredentialsProtector{
 		Client:                       mgr.GetClient(),
+		Credentials:                  creds,
 		DefaultCredentials:           opts.DefaultCredentials,
 		DefaultCredentialsNamespaces: opts.DefaultCredentialsNamespaces,
 	}).SetupWithManager(mgr); err != nil {
@@ -139,5 +151,5 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 			return nil, err
 		}
 	}
-	return &Operator{Reconciler: r, Metrics: metrics, APIAddress: addr}, nil
+	return &Operator{Reconciler: r, Metrics: metrics, Credentials: creds, APIAddress: addr}, nil
 }

@@ -79,7 +79,7 @@ func TestUninstallNeverDisconnects(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, Cache: operator.CacheOptions()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,8 @@ func TestUninstallNeverDisconnects(t *testing.T) {
 
 	ns := "uninstall"
 	must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "boring-session"},
+	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "boring-session",
+		Labels: map[string]string{boringv1alpha1.CredentialsLabel: "true"}},
 		StringData: map[string]string{"session": "uninstall-session"}}))
 	for i := range n {
 		must(t, c.Create(ctx, &boringv1alpha1.SocialAccount{

@@ -344,7 +344,7 @@ func prepareNamespace(b *testing.B, c *cluster) {
 		b.Fatal(err)
 	}
 	if err := c.client.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "boring-session", Namespace: benchNamespace},
+		ObjectMeta: metav1.ObjectMeta{Name: "boring-session", Namespace: benchNamespace, Labels: map[string]string{boringv1alpha1.CredentialsLabel: "true"}},
 		StringData: map[string]string{"session": session},
 	}); err != nil {
 		b.Fatal(err)

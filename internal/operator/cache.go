@@ -1,0 +1,73 @@
+/*
+Copyright 2026 The boring-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package operator
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/labels"
+	toolscache "k8s.io/client-go/tools/cache"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+)
+
+// CacheOptions are the manager's cache options; every manager that runs
+// Setup must use them. Secrets are cached only when the operator wrote them
+// (its managed-by label), and only as metadata without annotations or
+// managedFields: a Secret applied with client-side `kubectl apply` keeps its
+// whole content in an annotation, which the cache must never hold.
+func CacheOptions() cache.Options {
+	return cache.Options{
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}: {
+				Label:     labels.SelectorFromSet(labels.Set{boringv1alpha1.ManagedByLabel: boringv1alpha1.ManagedByValue}),
+				Transform: stripSecretMetadata,
+			},
+		},
+	}
+}
+
+// newCredentialsCache is a cache of the Secrets opted in as Boring
+// credentials (label boring.aiagent-me.com/credentials=true), as metadata
+// without annotations or managedFields. It is its own cache because a label
+// selector cannot say "the operator's Secrets or opted-in credentials".
+func newCredentialsCache(mgr ctrl.Manager) (cache.Cache, error) {
+	return cache.New(mgr.GetConfig(), cache.Options{
+		HTTPClient: mgr.GetHTTPClient(),
+		Scheme:     mgr.GetScheme(),
+		Mapper:     mgr.GetRESTMapper(),
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}: {
+				Label:     labels.SelectorFromSet(labels.Set{boringv1alpha1.CredentialsLabel: "true"}),
+				Transform: stripSecretMetadata,
+			},
+		},
+	})
+}
+
+// stripSecretMetadata drops what a cached Secret must not hold.
+var stripSecretMetadata toolscache.TransformFunc = func(in any) (any, error) {
+	if obj, err := meta.Accessor(in); err == nil {
+		obj.SetManagedFields(nil)
+		obj.SetAnnotations(nil)
+	}
+	return in, nil
+}
