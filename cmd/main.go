@@ -67,6 +67,9 @@ type options struct {
 	apiCertDir         string
 	maxConcurrentSyncs int
 	maxRetryAfter      time.Duration
+	apiAudiences       string
+	apiReviewQPS       float64
+	apiReviewBurst     int
 	pprofAddr          string
 }
 
@@ -88,7 +91,14 @@ func main() {
 		"Comma-separated namespaces whose SocialAccounts may use --default-credentials, besides the one that holds them; "+
 			"\"*\" allows every namespace (empty: only that one).")
 	flag.StringVar(&o.apiBindAddress, "api-bind-address", ":8082", "The address the embedded account API binds to (0 disables it).")
-	flag.StringVar(&o.apiCertDir, "api-cert-dir", "", "Folder with tls.crt and tls.key for the account API; plain HTTP when empty.")
+	flag.StringVar(&o.apiCertDir, "api-cert-dir", "",
+		"Folder with tls.crt and tls.key for the account API, reloaded when they change and waited for until they exist. "+
+			"Without it the API serves a self-signed pair it generates (plain HTTP only on a loopback bind address).")
+	flag.StringVar(&o.apiAudiences, "api-token-audiences", "",
+		"Comma-separated audiences the account API's callers' tokens must be minted for (kubectl create token SA --audience=...); "+
+			"recommended: boring-account-api. Empty accepts the API server's default audience.")
+	flag.Float64Var(&o.apiReviewQPS, "api-review-qps", 20, "TokenReviews and SubjectAccessReviews a second for callers not in the cache; past it 429.")
+	flag.IntVar(&o.apiReviewBurst, "api-review-burst", 40, "Burst of the review budget (--api-review-qps).")
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", 10, "How many SocialAccounts are synced at once.")
 	flag.DurationVar(&o.maxRetryAfter, "boring-max-retry-after", 15*time.Minute,
 		"The longest Retry-After of Boring's that is honoured; a longer one waits this long (and is logged).")
@@ -122,12 +132,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	var defaultNS []string
-	for _, ns := range strings.Split(o.defaultCredsNS, ",") {
-		if ns = strings.TrimSpace(ns); ns != "" {
-			defaultNS = append(defaultNS, ns)
-		}
-	}
+	defaultNS := splitList(o.defaultCredsNS)
 
 	// GetConfigOrDie leaves client-side throttling off (QPS -1): the API
 	// server's priority and fairness does the limiting.
@@ -148,25 +153,40 @@ func run(o options) error {
 		return err
 	}
 
-	if _, err := operator.Setup(context.Background(), mgr, operator.Options{
+	op, err := operator.Setup(context.Background(), mgr, operator.Options{
 		BoringURL:                    o.boringURL,
 		Boring:                       boring.Options{MaxRetryAfter: o.maxRetryAfter},
 		DefaultCredentials:           defaultCreds,
 		DefaultCredentialsNamespaces: defaultNS,
 		MaxConcurrentSyncs:           o.maxConcurrentSyncs,
 		API:                          accountapi.ServerOptions{BindAddress: o.apiBindAddress, CertDir: o.apiCertDir},
-	}); err != nil {
+		Review: accountapi.ReviewerOptions{
+			Audiences: splitList(o.apiAudiences), ReviewsPerSecond: o.apiReviewQPS, ReviewBurst: o.apiReviewBurst,
+		},
+	})
+	if err != nil {
 		return err
 	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	if err := mgr.AddReadyzCheck("readyz", op.Ready); err != nil {
 		return err
 	}
 	setupLog.Info("Starting manager")
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// splitList splits a comma-separated flag, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func parseNamespacedName(s string) (types.NamespacedName, error) {

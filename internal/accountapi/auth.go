@@ -20,10 +20,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
 	"k8s.io/utils/clock"
@@ -60,8 +63,11 @@ func NewCaller(user authnv1.UserInfo, token string) *Caller {
 // TokenReview and SubjectAccessReview, remembering answers for a short TTL
 // (reviewCache), with one review in flight per question.
 type Reviewer struct {
-	client client.Client
-	ttl    time.Duration
+	client    client.Client
+	ttl       time.Duration
+	clock     clock.PassiveClock
+	audiences []string
+	budget    *rate.Limiter
 
 	group singleflight.Group
 	authn *reviewCache[*Caller]
@@ -73,17 +79,52 @@ var _ Authorizer = (*Reviewer)(nil)
 // maxEntries bounds each review cache.
 const maxEntries = 10_000
 
-// NewReviewer returns a Reviewer that creates reviews with c and reuses
-// answers for ttl (10s when zero) by clk.
-func NewReviewer(c client.Client, ttl time.Duration, clk clock.PassiveClock) *Reviewer {
-	if ttl <= 0 {
-		ttl = 10 * time.Second
+// ReviewerOptions tune a Reviewer; zero values take the defaults.
+type ReviewerOptions struct {
+	// TTL is how long answers are reused (10s).
+	TTL time.Duration
+	// Clock drives the TTL and the budget (the real clock).
+	Clock clock.PassiveClock
+	// Audiences, when set, are asked of every TokenReview, and a token must
+	// be valid for one of them: tokens minted for this API only
+	// (kubectl create token SA --audience=...) instead of full-power ones.
+	Audiences []string
+	// ReviewsPerSecond and ReviewBurst budget the reviews of callers not in
+	// the cache (20 a second, bursts of 40): a flood of fresh tokens must
+	// not turn into a flood of requests to the API server.
+	ReviewsPerSecond float64
+	ReviewBurst      int
+}
+
+// ErrReviewBudget means a caller could not be reviewed now: the review
+// budget is spent. Callers already reviewed are unaffected.
+var ErrReviewBudget = errors.New("account API review budget exhausted")
+
+// NewReviewer returns a Reviewer that creates reviews with c.
+func NewReviewer(c client.Client, opts ReviewerOptions) *Reviewer {
+	if opts.TTL <= 0 {
+		opts.TTL = 10 * time.Second
 	}
-	if clk == nil {
-		clk = clock.RealClock{}
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
 	}
-	return &Reviewer{client: c, ttl: ttl,
-		authn: newReviewCache[*Caller](clk, ttl, maxEntries), authz: newReviewCache[bool](clk, ttl, maxEntries)}
+	if opts.ReviewsPerSecond <= 0 {
+		opts.ReviewsPerSecond = 20
+	}
+	if opts.ReviewBurst <= 0 {
+		opts.ReviewBurst = 40
+	}
+	return &Reviewer{client: c, ttl: opts.TTL, clock: opts.Clock, audiences: opts.Audiences,
+		budget: rate.NewLimiter(rate.Limit(opts.ReviewsPerSecond), opts.ReviewBurst),
+		authn:  newReviewCache[*Caller](opts.Clock, opts.TTL, maxEntries), authz: newReviewCache[bool](opts.Clock, opts.TTL, maxEntries)}
+}
+
+// spend takes one review from the budget.
+func (a *Reviewer) spend() error {
+	if !a.budget.AllowN(a.clock.Now(), 1) {
+		return ErrReviewBudget
+	}
+	return nil
 }
 
 // TTL is how long answers are reused.
@@ -102,12 +143,15 @@ func (a *Reviewer) Authenticate(ctx context.Context, token string) (*Caller, err
 		return caller, nil
 	}
 	v, err, _ := a.group.Do("authn/"+key, func() (any, error) {
-		review := &authnv1.TokenReview{Spec: authnv1.TokenReviewSpec{Token: token}}
+		if err := a.spend(); err != nil {
+			return nil, err
+		}
+		review := &authnv1.TokenReview{Spec: authnv1.TokenReviewSpec{Token: token, Audiences: a.audiences}}
 		if err := a.client.Create(ctx, review); err != nil {
 			return nil, fmt.Errorf("creating TokenReview: %w", err)
 		}
 		var caller *Caller
-		if review.Status.Authenticated {
+		if review.Status.Authenticated && a.forUs(review.Status.Audiences) {
 			caller = &Caller{UserInfo: review.Status.User, key: key}
 		}
 		a.authn.put(key, caller)
@@ -119,6 +163,19 @@ func (a *Reviewer) Authenticate(ctx context.Context, token string) (*Caller, err
 	return v.(*Caller), nil
 }
 
+// forUs reports whether a token valid for audiences may call this API.
+func (a *Reviewer) forUs(audiences []string) bool {
+	if len(a.audiences) == 0 {
+		return true
+	}
+	for _, want := range a.audiences {
+		if slices.Contains(audiences, want) {
+			return true
+		}
+	}
+	return false
+}
+
 // Allowed reports whether caller may do verb on SocialAccounts in namespace
 // ("" meaning every namespace).
 func (a *Reviewer) Allowed(ctx context.Context, caller *Caller, verb, namespace string) (bool, error) {
@@ -127,6 +184,9 @@ func (a *Reviewer) Allowed(ctx context.Context, caller *Caller, verb, namespace 
 		return allowed, nil
 	}
 	v, err, _ := a.group.Do("authz/"+key, func() (any, error) {
+		if err := a.spend(); err != nil {
+			return nil, err
+		}
 		extra := map[string]authzv1.ExtraValue{}
 		for k, v := range caller.Extra {
 			extra[k] = authzv1.ExtraValue(v)

@@ -124,6 +124,10 @@ func (h *Handler) authenticated(next authedHandler) http.HandlerFunc {
 			return
 		}
 		caller, err := h.Auth.Authenticate(r.Context(), token)
+		if errors.Is(err, ErrReviewBudget) {
+			writeRateLimited(w)
+			return
+		}
 		if err != nil {
 			logf.FromContext(r.Context()).Error(err, "Failed to review a token")
 			writeError(w, http.StatusServiceUnavailable, wire.ErrorServiceUnavailable, "Could not check the token; try again")
@@ -321,8 +325,20 @@ func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err erro
 	if errors.Is(err, context.Canceled) {
 		return
 	}
+	if errors.Is(err, ErrReviewBudget) {
+		writeRateLimited(w)
+		return
+	}
 	logf.FromContext(r.Context()).Error(err, "Account API request failed", "path", r.URL.Path)
 	writeError(w, http.StatusInternalServerError, wire.ErrorInternalServerError, "Internal error")
+}
+
+// writeRateLimited answers 429 in Boring's shape, as Boring itself would.
+func writeRateLimited(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	body := wire.Failure(wire.ErrorRateLimitExceeded, "Too many new callers to review; retry in a second")
+	body.RetryAfter = 1
+	writeJSON(w, http.StatusTooManyRequests, body)
 }
 
 func writeNotFound(w http.ResponseWriter) {

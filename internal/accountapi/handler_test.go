@@ -84,10 +84,10 @@ var _ = Describe("Account API", Ordered, func() {
 			}
 		}).Should(Succeed())
 
-		readerToken = serviceAccountToken("callers", "reader")
-		nobodyToken = serviceAccountToken("callers", "nobody")
+		readerToken = serviceAccountToken("reader")
+		nobodyToken = serviceAccountToken("nobody")
 		grant(teamA, "callers", "reader", "get", "list", "delete")
-		listerToken = serviceAccountToken("callers", "lister")
+		listerToken = serviceAccountToken("lister")
 		grant(teamA, "callers", "lister", "list")
 	})
 

@@ -17,6 +17,7 @@ limitations under the License.
 package accountapi
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -24,6 +25,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"net/http"
@@ -60,59 +62,119 @@ func writeSelfSigned(t *testing.T, dir string) {
 	}
 }
 
-// TestListenTLSWhenCertDirHasAPair checks that a cert/key pair turns on TLS
-// and that an empty or missing cert dir falls back to plain HTTP.
-func TestListenTLSWhenCertDirHasAPair(t *testing.T) {
+// serve runs a handler on ln that answers 200 over TLS and 418 in clear, so
+// a test sees which one it got.
+func serve(t *testing.T, ln net.Listener) {
+	t.Helper()
+	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			w.WriteHeader(http.StatusTeapot)
+		}
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+}
+
+func get(scheme, addr string) (*http.Response, error) {
+	c := &http.Client{Timeout: 5 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // test certificates
+	resp, err := c.Get(scheme + "://" + addr + "/")
+	if err == nil {
+		_ = resp.Body.Close()
+	}
+	return resp, err
+}
+
+// TestListenNeverInClear: TLS on every non-loopback bind, from the cert dir
+// (waited for, then reloaded) or a generated pair; plain HTTP only on
+// loopback without a cert dir.
+func TestListenNeverInClear(t *testing.T) {
 	tests := map[string]struct {
-		withPair bool
+		bind     string
 		certDir  bool
+		withPair bool
 		wantTLS  bool
 	}{
-		"cert and key": {withPair: true, certDir: true, wantTLS: true},
-		"empty dir":    {certDir: true},
-		"no dir":       {},
+		"cert dir with a pair":              {bind: "127.0.0.1:0", certDir: true, withPair: true, wantTLS: true},
+		"no cert dir, all addresses":        {bind: "0.0.0.0:0", wantTLS: true},
+		"no cert dir, loopback: plain HTTP": {bind: "127.0.0.1:0"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			opts := ServerOptions{BindAddress: "127.0.0.1:0"}
+			opts := ServerOptions{BindAddress: tc.bind}
 			if tc.certDir {
 				opts.CertDir = t.TempDir()
-			}
-			if tc.withPair {
 				writeSelfSigned(t, opts.CertDir)
 			}
-			ln, watcher, err := listen(opts)
+			ln, cert, err := listen(opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (watcher != nil) != tc.wantTLS {
-				t.Fatalf("certificate watcher: got %v, want TLS %v", watcher != nil, tc.wantTLS)
+			if cert != nil && cert.dir != "" {
+				ctx, cancel := context.WithCancel(context.Background())
+				t.Cleanup(cancel)
+				go func() { _ = cert.Start(ctx) }()
 			}
-			srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if (r.TLS != nil) != tc.wantTLS {
-					w.WriteHeader(http.StatusTeapot)
-				}
-			})}
-			go func() { _ = srv.Serve(ln) }()
-			defer func() { _ = srv.Close() }()
-
-			scheme := "http"
-			c := &http.Client{Timeout: 5 * time.Second}
+			serve(t, ln)
+			addr := "127.0.0.1:" + fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+			scheme := map[bool]string{true: "https", false: "http"}[tc.wantTLS]
+			var resp *http.Response
+			deadline := time.Now().Add(5 * time.Second)
+			for resp, err = get(scheme, addr); err != nil && time.Now().Before(deadline); resp, err = get(scheme, addr) {
+				time.Sleep(50 * time.Millisecond) // the watcher loads the pair within a second
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[bool]int{true: http.StatusOK, false: http.StatusTeapot}[tc.wantTLS]
+			if resp.StatusCode != want || (resp.TLS != nil) != tc.wantTLS {
+				t.Fatalf("got %d, TLS %v; want TLS %v", resp.StatusCode, resp.TLS != nil, tc.wantTLS)
+			}
 			if tc.wantTLS {
-				scheme = "https"
-				c.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // self-signed test certificate
-			}
-			resp, err := c.Get(scheme + "://" + ln.Addr().String() + "/")
-			if err != nil {
-				t.Fatal(err)
-			}
-			_ = resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("got %d", resp.StatusCode)
-			}
-			if tc.wantTLS && resp.TLS == nil {
-				t.Fatal("answer was not over TLS")
+				if resp, err := get("http", addr); err == nil && resp.StatusCode != http.StatusBadRequest {
+					t.Fatalf("a plain HTTP request was answered %d", resp.StatusCode)
+				}
 			}
 		})
+	}
+}
+
+// TestCertificateWrittenAfterStart: with an empty cert dir nothing is
+// served (no fallback to HTTP) until the pair appears, then TLS, with no
+// restart.
+func TestCertificateWrittenAfterStart(t *testing.T) {
+	dir := t.TempDir()
+	ln, cert, err := listen(ServerOptions{BindAddress: "127.0.0.1:0", CertDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = cert.Start(ctx) }()
+	serve(t, ln)
+	addr := ln.Addr().String()
+	if _, err := get("https", addr); err == nil {
+		t.Fatal("TLS handshake succeeded before there was a certificate")
+	}
+	if resp, err := get("http", addr); err == nil && resp.StatusCode == http.StatusTeapot {
+		t.Fatal("served plain HTTP while waiting for the certificate")
+	}
+	if cert.ready(nil) == nil {
+		t.Fatal("ready before the certificate was loaded")
+	}
+	writeSelfSigned(t, dir)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := get("https", addr)
+		if err == nil && resp.StatusCode == http.StatusOK && resp.TLS != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("certificate written after start not picked up: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := cert.ready(nil); err != nil {
+		t.Fatalf("not ready after the certificate was loaded: %v", err)
 	}
 }

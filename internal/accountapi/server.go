@@ -17,16 +17,25 @@ limitations under the License.
 package accountapi
 
 import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 )
@@ -35,27 +44,29 @@ import (
 type ServerOptions struct {
 	// BindAddress is host:port; "0" or "" disables the API.
 	BindAddress string
-	// CertDir holds tls.crt and tls.key; without them the API is plain HTTP.
+	// CertDir holds tls.crt and tls.key. Without it the API serves a
+	// self-signed pair it generates, or plain HTTP on a loopback address.
 	CertDir string
 }
 
 // AddToManager adds the API to mgr as a manager.Server, which runs on every
 // replica (reads come from the cache; deletes go through the API server, so
-// no leader is needed). It returns the bound address, or "" when disabled.
-func AddToManager(mgr manager.Manager, h http.Handler, opts ServerOptions) (string, error) {
+// no leader is needed). It returns the bound address ("" when disabled) and
+// a readiness check that passes once the API can answer.
+func AddToManager(mgr manager.Manager, h http.Handler, opts ServerOptions) (string, healthz.Checker, error) {
 	log := logf.Log.WithName("account-api")
 	if opts.BindAddress == "" || opts.BindAddress == "0" {
 		log.Info("Account API disabled")
-		return "", nil
+		return "", healthz.Ping, nil
 	}
-	ln, watcher, err := listen(opts)
+	ln, cert, err := listen(opts)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if watcher != nil {
-		if err := mgr.Add(watcher); err != nil {
+	if cert != nil && cert.dir != "" {
+		if err := mgr.Add(cert); err != nil {
 			_ = ln.Close()
-			return "", err
+			return "", nil, err
 		}
 	}
 	srv := &http.Server{
@@ -67,47 +78,150 @@ func AddToManager(mgr manager.Manager, h http.Handler, opts ServerOptions) (stri
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 	}
-
 	timeout := 10 * time.Second
 	if err := mgr.Add(&manager.Server{Name: "account-api", Server: srv, Listener: ln, ShutdownTimeout: &timeout}); err != nil {
 		_ = ln.Close()
-		return "", err
+		return "", nil, err
 	}
-	return ln.Addr().String(), nil
+	ready := healthz.Ping
+	if cert != nil {
+		return ln.Addr().String(), cert.ready, nil
+	}
+	return ln.Addr().String(), ready, nil
 }
 
-// listen opens the API's listener: TLS with a reloading certificate when
-// opts.CertDir holds tls.crt and tls.key, plain HTTP otherwise (and says so).
-func listen(opts ServerOptions) (net.Listener, *certwatcher.CertWatcher, error) {
+// listen opens the API's listener. Bearer tokens must never cross a
+// network in clear, so it serves TLS on every address but loopback: with
+// the pair in opts.CertDir (reloaded when it changes, and waited for when it
+// is not there yet), or else with a self-signed pair generated now. Plain
+// HTTP only on a loopback address without a cert dir (make dev).
+func listen(opts ServerOptions) (net.Listener, *servingCert, error) {
 	log := logf.Log.WithName("account-api")
 	ln, err := net.Listen("tcp", opts.BindAddress)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listening for the account API: %w", err)
 	}
-	certFile, keyFile := filepath.Join(opts.CertDir, "tls.crt"), filepath.Join(opts.CertDir, "tls.key")
+	var cert *servingCert
 	switch {
-	case opts.CertDir != "" && exists(certFile) && exists(keyFile):
-		watcher, err := certwatcher.New(certFile, keyFile)
+	case opts.CertDir != "":
+		cert = &servingCert{dir: opts.CertDir}
+		log.Info("Serving the account API over HTTPS with the certificate in the cert dir (reloaded on change)",
+			"address", ln.Addr().String(), "certDir", opts.CertDir)
+	case !isLoopback(ln.Addr()):
+		pair, err := selfSigned(ln.Addr())
 		if err != nil {
 			_ = ln.Close()
-			return nil, nil, fmt.Errorf("loading the account API certificate: %w", err)
+			return nil, nil, err
 		}
-		log.Info("Serving the account API over HTTPS", "address", ln.Addr().String())
-		return tls.NewListener(ln, &tls.Config{
-			MinVersion:     tls.VersionTLS12,
-			GetCertificate: watcher.GetCertificate,
-			NextProtos:     []string{"http/1.1"},
-		}), watcher, nil
-	case opts.CertDir != "":
-		log.Info("No tls.crt/tls.key in the cert dir: serving the account API over plain HTTP",
-			"certDir", opts.CertDir, "address", ln.Addr().String())
+		cert = &servingCert{static: pair}
+		log.Info("Serving the account API over HTTPS with a self-signed certificate generated at start-up (set --api-cert-dir for a real one)",
+			"address", ln.Addr().String())
 	default:
-		log.Info("Serving the account API over plain HTTP (set --api-cert-dir for TLS)", "address", ln.Addr().String())
+		log.Info("Serving the account API over plain HTTP on a loopback address", "address", ln.Addr().String())
+		return ln, nil, nil
 	}
-	return ln, nil, nil
+	return tls.NewListener(ln, &tls.Config{
+		MinVersion:     tls.VersionTLS12,
+		GetCertificate: cert.GetCertificate,
+		NextProtos:     []string{"http/1.1"},
+	}), cert, nil
+}
+
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// servingCert is the API's certificate: a static pair, or the pair in dir,
+// loaded once both files exist and reloaded when they change.
+type servingCert struct {
+	dir     string
+	static  *tls.Certificate
+	watcher atomic.Pointer[certwatcher.CertWatcher]
+}
+
+var errNoCertificate = errors.New("the account API's certificate is not in the cert dir yet")
+
+// GetCertificate serves the current pair; before the cert dir has one,
+// every handshake fails rather than fall back to plain HTTP.
+func (c *servingCert) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if c.static != nil {
+		return c.static, nil
+	}
+	w := c.watcher.Load()
+	if w == nil {
+		return nil, errNoCertificate
+	}
+	return w.GetCertificate(hello)
+}
+
+func (c *servingCert) ready(*http.Request) error {
+	if c.static == nil && c.watcher.Load() == nil {
+		return errNoCertificate
+	}
+	return nil
+}
+
+// Start waits for tls.crt and tls.key in the cert dir, then watches them.
+func (c *servingCert) Start(ctx context.Context) error {
+	crt, key := filepath.Join(c.dir, "tls.crt"), filepath.Join(c.dir, "tls.key")
+	log := logf.Log.WithName("account-api")
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for !exists(crt) || !exists(key) {
+		log.V(1).Info("Waiting for the account API certificate", "certDir", c.dir)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+	w, err := certwatcher.New(crt, key)
+	if err != nil {
+		return fmt.Errorf("loading the account API certificate: %w", err)
+	}
+	c.watcher.Store(w)
+	log.Info("Loaded the account API certificate", "certDir", c.dir)
+	return w.Start(ctx)
+}
+
+// NeedLeaderElection is false: every replica serves the API.
+func (c *servingCert) NeedLeaderElection() bool { return false }
+
+// selfSigned generates a pair for the listener's address, valid for a year.
+func selfSigned(addr net.Addr) (*tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "boring-operator account API (self-signed)"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(365 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{"localhost"},
+	}
+	if host != "" {
+		tmpl.DNSNames = append(tmpl.DNSNames, host)
+	}
+	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsUnspecified() {
+		tmpl.IPAddresses = []net.IP{tcp.IP}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, fmt.Errorf("generating the account API's self-signed certificate: %w", err)
+	}
+	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
 
 func exists(path string) bool {
 	_, err := os.Stat(path)
-	return !errors.Is(err, os.ErrNotExist) && err == nil
+	return err == nil
 }

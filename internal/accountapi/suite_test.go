@@ -84,8 +84,8 @@ var _ = BeforeSuite(func() {
 		// Long enough that a test seeing a change through the API proves the
 		// informer invalidated the remembered answer; RBAC is granted (and
 		// waited for) before any caller uses it.
-		AuthCacheTTL: 10 * time.Minute,
-		Registry:     prometheus.NewRegistry(),
+		Review:   accountapi.ReviewerOptions{TTL: 10 * time.Minute},
+		Registry: prometheus.NewRegistry(),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	apiURL = "http://" + op.APIAddress
@@ -111,9 +111,10 @@ func call(method, path, token string, body string, asCookie bool) (int, map[stri
 	return a.Status, a.JSON, a.Raw
 }
 
-// serviceAccountToken makes a ServiceAccount and returns a token for it.
-func serviceAccountToken(ns, name string) string {
-	token, err := envtestutil.ServiceAccountToken(ctx, k8sClient, ns, name)
+// serviceAccountToken makes a ServiceAccount in the callers namespace and
+// returns a token for it.
+func serviceAccountToken(name string) string {
+	token, err := envtestutil.ServiceAccountToken(ctx, k8sClient, "callers", name)
 	Expect(err).NotTo(HaveOccurred())
 	return token
 }

@@ -170,7 +170,7 @@ func startManager() {
 		DefaultCredentials:           types.NamespacedName{Namespace: defaultCredsNamespace, Name: "boring-session"},
 		DefaultCredentialsNamespaces: []string{defaultCredsAllowedNS},
 		API:                          accountapi.ServerOptions{BindAddress: "127.0.0.1:0"},
-		AuthCacheTTL:                 time.Second,
+		Review:                       accountapi.ReviewerOptions{TTL: time.Second},
 		Registry:                     registry,
 	})
 	Expect(err).NotTo(HaveOccurred())

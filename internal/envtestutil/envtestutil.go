@@ -31,20 +31,23 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 )
 
-// ServiceAccountToken creates the ServiceAccount ns/name and returns a token
-// for it from the TokenRequest API.
-func ServiceAccountToken(ctx context.Context, c client.Client, ns, name string) (string, error) {
+// ServiceAccountToken creates the ServiceAccount ns/name (if need be) and
+// returns a token for it from the TokenRequest API, minted for audiences
+// (the API server's own when none).
+func ServiceAccountToken(ctx context.Context, c client.Client, ns, name string, audiences ...string) (string, error) {
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
-	if err := c.Create(ctx, sa); err != nil {
+	if err := client.IgnoreAlreadyExists(c.Create(ctx, sa)); err != nil {
 		return "", err
 	}
-	tr := &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: ptr.To(int64(3600))}}
+	tr := &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: ptr.To(int64(3600)), Audiences: audiences}}
 	if err := c.SubResource("token").Create(ctx, sa, tr); err != nil {
 		return "", err
 	}
@@ -124,4 +127,29 @@ func CallAPI(ctx context.Context, baseURL, method, path, token, body string, asC
 		return a, fmt.Errorf("answer is not JSON: %q", raw)
 	}
 	return a, nil
+}
+
+// APIServerRequests sums the API server's own apiserver_request_total for a
+// resource and verb ("tokenreviews", "POST"), read from its /metrics.
+func APIServerRequests(ctx context.Context, cfg *rest.Config, resource, verb string) (float64, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return 0, err
+	}
+	raw, err := cs.RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total := 0.0
+	for _, line := range strings.Split(string(raw), "\n") {
+		if !strings.HasPrefix(line, "apiserver_request_total{") ||
+			!strings.Contains(line, `resource="`+resource+`"`) || !strings.Contains(line, `verb="`+verb+`"`) {
+			continue
+		}
+		var v float64
+		if _, err := fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v); err == nil {
+			total += v
+		}
+	}
+	return total, nil
 }

@@ -17,6 +17,11 @@ limitations under the License.
 package operator
 
 import (
+	"context"
+	"errors"
+	"net/http"
+	"sync/atomic"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
@@ -70,4 +75,32 @@ var stripSecretMetadata toolscache.TransformFunc = func(in any) (any, error) {
 		obj.SetAnnotations(nil)
 	}
 	return in, nil
+}
+
+// cachesSynced is a runnable on every replica that records when the
+// manager's cache and the credentials cache have synced, for readiness: a
+// replica must not answer the account API from an empty cache.
+type cachesSynced struct {
+	caches []cache.Cache
+	done   atomic.Bool
+}
+
+func (c *cachesSynced) Start(ctx context.Context) error {
+	for _, ch := range c.caches {
+		if !ch.WaitForCacheSync(ctx) {
+			return nil
+		}
+	}
+	c.done.Store(true)
+	return nil
+}
+
+// NeedLeaderElection is false: every replica must become ready.
+func (c *cachesSynced) NeedLeaderElection() bool { return false }
+
+func (c *cachesSynced) check(*http.Request) error {
+	if !c.done.Load() {
+		return errors.New("caches not synced yet")
+	}
+	return nil
 }

@@ -23,6 +23,7 @@ package operator
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
@@ -57,8 +59,9 @@ type Options struct {
 
 	// API is where the account API listens ("0" disables it).
 	API accountapi.ServerOptions
-	// AuthCacheTTL is how long token and access reviews are reused (10s).
-	AuthCacheTTL time.Duration
+	// Review configures the account API's TokenReviews and
+	// SubjectAccessReviews: TTL, token audiences, budget (Clock is set here).
+	Review accountapi.ReviewerOptions
 
 	// Registry receives the operator's metrics (controller-runtime's registry).
 	Registry prometheus.Registerer
@@ -72,6 +75,9 @@ type Operator struct {
 	Credentials cache.Cache
 	// APIAddress is the account API's bound address ("" when disabled).
 	APIAddress string
+	// Ready passes once the caches have synced and the account API can
+	// answer (its certificate is loaded): the manager's readyz check.
+	Ready healthz.Checker
 }
 
 // Setup adds the operator to mgr.
@@ -132,10 +138,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 		return nil, fmt.Errorf("setting up the credentials protection: %w", err)
 	}
 
-	reviewer := accountapi.NewReviewer(mgr.GetClient(), opts.AuthCacheTTL, opts.Clock)
+	opts.Review.Clock = opts.Clock
+	reviewer := accountapi.NewReviewer(mgr.GetClient(), opts.Review)
 	handler := accountapi.NewHandler(mgr.GetClient(), mgr.GetClient(), reviewer, opts.Clock)
 	handler.ResponseTTL = reviewer.TTL()
-	addr, err := accountapi.AddToManager(mgr, handler, opts.API)
+	addr, apiReady, err := accountapi.AddToManager(mgr, handler, opts.API)
 	if err != nil {
 		return nil, err
 	}
@@ -151,5 +158,15 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 			return nil, err
 		}
 	}
-	return &Operator{Reconciler: r, Metrics: metrics, Credentials: creds, APIAddress: addr}, nil
+	synced := &cachesSynced{caches: []cache.Cache{mgr.GetCache(), creds}}
+	if err := mgr.Add(synced); err != nil {
+		return nil, err
+	}
+	ready := func(req *http.Request) error {
+		if err := synced.check(req); err != nil {
+			return err
+		}
+		return apiReady(req)
+	}
+	return &Operator{Reconciler: r, Metrics: metrics, Credentials: creds, APIAddress: addr, Ready: ready}, nil
 }
