@@ -27,6 +27,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"path"
 	"slices"
@@ -34,7 +35,10 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -54,8 +58,10 @@ type Handler struct {
 	Reader client.Reader
 	// Writer deletes SocialAccounts.
 	Writer client.Writer
-	Auth   Authorizer
-	Clock  clock.PassiveClock
+	// Recorder records who deleted a SocialAccount (optional).
+	Recorder events.EventRecorder
+	Auth     Authorizer
+	Clock    clock.PassiveClock
 	// ResponseTTL is how long an answer of GET /api/accounts may be reused
 	// for one caller while nothing changes: at most the access-review TTL,
 	// so revoked access stops showing data as soon as a review would.
@@ -284,20 +290,97 @@ func (h *Handler) byAccountID(w http.ResponseWriter, r *http.Request, caller *Ca
 	return sas, true
 }
 
+// delete deletes the SocialAccounts mapping the ID that the caller may
+// delete; their finalizers then disconnect in Boring. The answer keeps
+// Boring's documented message when the account will be disconnected, and
+// says what will happen instead otherwise.
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, caller *Caller) {
-	sas, ok := h.byAccountID(w, r, caller, "delete", r.PathValue("account_id"))
+	id := r.PathValue("account_id")
+	sas, ok := h.byAccountID(w, r, caller, "delete", id)
 	if !ok {
+		return
+	}
+	outcomes, err := h.deleteOutcomes(r.Context(), id, sas)
+	if err != nil {
+		h.internalError(w, r, err)
 		return
 	}
 	log := logf.FromContext(r.Context())
 	for _, sa := range sas {
+		if h.Recorder != nil {
+			h.Recorder.Eventf(sa, nil, corev1.EventTypeNormal, EventDeleteRequested, "Delete",
+				"Deleted through the account API by %s", caller.Username)
+		}
 		if err := h.Writer.Delete(r.Context(), sa.DeepCopy(), client.Preconditions{UID: &sa.UID}); client.IgnoreNotFound(err) != nil {
 			h.internalError(w, r, err)
 			return
 		}
 		log.Info("Deleted SocialAccount through the account API", "socialAccount", klog.KObj(sa), "user", caller.Username)
 	}
-	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Message: wire.MessageDisconnected})
+	message := wire.MessageDisconnected
+	if len(outcomes) > 0 {
+		message = strings.Join(outcomes, "; ")
+	}
+	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Message: message})
+}
+
+// EventDeleteRequested is the event recorded on a SocialAccount deleted
+// through the account API, naming the user who asked.
+const EventDeleteRequested = "DeleteRequested"
+
+// deleteOutcomes says, for each SocialAccount about to be deleted that will
+// not disconnect the account, why not; none means Boring's own message holds.
+// Another mapping is one that stays, not being deleted, with the same
+// credentials reference (the controller decides by the session itself).
+func (h *Handler) deleteOutcomes(ctx context.Context, id string, deleting []*boringv1alpha1.SocialAccount) ([]string, error) {
+	var all boringv1alpha1.SocialAccountList
+	if err := h.Reader.List(ctx, &all, client.MatchingFields{index.AccountID: id}); err != nil {
+		return nil, err
+	}
+	gone := map[types.UID]bool{}
+	for _, sa := range deleting {
+		gone[sa.UID] = true
+	}
+	var out []string
+	for _, sa := range deleting {
+		name := sa.Namespace + "/" + sa.Name
+		switch {
+		case sa.EffectiveDeletionPolicy() == boringv1alpha1.DeletionPolicyOrphan:
+			out = append(out, fmt.Sprintf("SocialAccount %s deleted; the account stays connected in Boring (deletionPolicy Orphan)", name))
+		case sa.IsPaused():
+			out = append(out, fmt.Sprintf("SocialAccount %s deleted; the account will be disconnected once its %s annotation is removed",
+				name, boringv1alpha1.PausedAnnotation))
+		default:
+			if other := keptBy(sa, all.Items, gone); other != "" {
+				out = append(out, fmt.Sprintf("SocialAccount %s deleted; the account stays connected in Boring: %s still maps it", name, other))
+			}
+		}
+	}
+	return out, nil
+}
+
+// keptBy names another SocialAccount that keeps the account connected (its
+// name only when it is in the same namespace), or "".
+func keptBy(sa *boringv1alpha1.SocialAccount, candidates []boringv1alpha1.SocialAccount, gone map[types.UID]bool) string {
+	for i := range candidates {
+		o := &candidates[i]
+		if gone[o.UID] || !o.DeletionTimestamp.IsZero() || !sameCredentials(sa, o) {
+			continue
+		}
+		if o.Namespace == sa.Namespace {
+			return "SocialAccount " + o.Name
+		}
+		return "a SocialAccount in another namespace"
+	}
+	return ""
+}
+
+func sameCredentials(a, b *boringv1alpha1.SocialAccount) bool {
+	ra, rb := a.Spec.CredentialsRef, b.Spec.CredentialsRef
+	if ra == nil || rb == nil {
+		return ra == nil && rb == nil // both the default credentials
+	}
+	return a.Namespace == b.Namespace && ra.Name == rb.Name && ra.Key == rb.Key
 }
 
 func (h *Handler) tokenInfo(w http.ResponseWriter, r *http.Request, caller *Caller) {

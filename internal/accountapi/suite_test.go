@@ -25,6 +25,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -79,8 +80,11 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	op, err := operator.Setup(ctx, mgr, operator.Options{
 		BoringURL: backend.URL(),
-		Boring:    boring.Options{Timeout: time.Second, BaseBackoff: 10 * time.Millisecond},
-		API:       accountapi.ServerOptions{BindAddress: "127.0.0.1:0"},
+		// Shared by every namespace, so a DELETE can be kept by a mapping elsewhere.
+		DefaultCredentials:           types.NamespacedName{Namespace: "boring-system", Name: "boring-session"},
+		DefaultCredentialsNamespaces: []string{"*"},
+		Boring:                       boring.Options{Timeout: time.Second, BaseBackoff: 10 * time.Millisecond},
+		API:                          accountapi.ServerOptions{BindAddress: "127.0.0.1:0"},
 		// Long enough that a test seeing a change through the API proves the
 		// informer invalidated the remembered answer; RBAC is granted (and
 		// waited for) before any caller uses it.

@@ -139,8 +139,13 @@ func (r *SocialAccountReconciler) disconnect(ctx context.Context, s *syncScope) 
 		return false, ctrl.Result{}, err
 	}
 	if other != nil {
+		// Another tenant's object is not named: it is none of this one's business.
+		who := "a SocialAccount in another namespace"
+		if other.Namespace == sa.Namespace {
+			who = "SocialAccount " + other.Name
+		}
 		r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnectSkipped,
-			"Not disconnecting account %s: SocialAccount %s/%s still maps it under the same credentials", id, other.Namespace, other.Name)
+			"Not disconnecting account %s: %s still maps it under the same credentials", id, who)
 		return true, ctrl.Result{}, nil
 	}
 

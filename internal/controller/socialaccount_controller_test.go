@@ -500,7 +500,7 @@ var _ = Describe("SocialAccount controller", func() {
 			Eventually(func(g Gomega) {
 				evs := eventsFor(g, first, boringv1alpha1.EventDisconnectSkipped)
 				g.Expect(evs).NotTo(BeEmpty())
-				g.Expect(evs[0].Note).To(ContainSubstring(ns + "/second"))
+				g.Expect(evs[0].Note).To(ContainSubstring("SocialAccount second"))
 			}).Should(Succeed())
 			deleteAndWaitGone(second)
 			Expect(backend.Disconnected(id)).To(BeTrue())

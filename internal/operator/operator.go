@@ -142,6 +142,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 	reviewer := accountapi.NewReviewer(mgr.GetClient(), opts.Review)
 	handler := accountapi.NewHandler(mgr.GetClient(), mgr.GetClient(), reviewer, opts.Clock)
 	handler.ResponseTTL = reviewer.TTL()
+	handler.Recorder = mgr.GetEventRecorder("boring-operator-account-api")
 	addr, apiReady, err := accountapi.AddToManager(mgr, handler, opts.API)
 	if err != nil {
 		return nil, err
