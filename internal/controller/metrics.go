@@ -55,15 +55,19 @@ var (
 // manager's cache: a deleted SocialAccount leaves no series behind.
 type AccountMetrics struct {
 	reader client.Reader
+	// leading reports whether this replica leads; only the leader exports
+	// per-account series, or every alert would fire once per replica.
+	leading func() bool
 
 	mu       sync.Mutex
 	lastSync map[types.NamespacedName]time.Time
 }
 
 // NewAccountMetrics returns a collector reading SocialAccounts from reader
-// (the manager's cache), registered with reg.
-func NewAccountMetrics(reader client.Reader, reg prometheus.Registerer) (*AccountMetrics, error) {
-	m := &AccountMetrics{reader: reader, lastSync: map[types.NamespacedName]time.Time{}}
+// (the manager's cache), registered with reg, that exports series while
+// leading() is true.
+func NewAccountMetrics(reader client.Reader, reg prometheus.Registerer, leading func() bool) (*AccountMetrics, error) {
+	m := &AccountMetrics{reader: reader, leading: leading, lastSync: map[types.NamespacedName]time.Time{}}
 	if err := reg.Register(m); err != nil {
 		return nil, fmt.Errorf("registering account metrics: %w", err)
 	}
@@ -99,6 +103,9 @@ func (m *AccountMetrics) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (m *AccountMetrics) Collect(ch chan<- prometheus.Metric) {
+	if !m.leading() {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var list boringv1alpha1.SocialAccountList

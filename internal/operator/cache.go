@@ -104,3 +104,19 @@ func (c *cachesSynced) check(*http.Request) error {
 	}
 	return nil
 }
+
+// leader is a runnable that runs only on the elected leader (on every
+// manager without leader election), so leading() says whether this replica
+// leads.
+type leader struct{ on atomic.Bool }
+
+func (l *leader) Start(ctx context.Context) error {
+	l.on.Store(true)
+	<-ctx.Done()
+	l.on.Store(false)
+	return nil
+}
+
+func (l *leader) NeedLeaderElection() bool { return true }
+
+func (l *leader) leading() bool { return l.on.Load() }

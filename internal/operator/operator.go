@@ -101,7 +101,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 	if err != nil {
 		return nil, err
 	}
-	metrics, err := controller.NewAccountMetrics(mgr.GetCache(), opts.Registry)
+	lead := &leader{}
+	if err := mgr.Add(lead); err != nil {
+		return nil, err
+	}
+	metrics, err := controller.NewAccountMetrics(mgr.GetCache(), opts.Registry, lead.leading)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -49,25 +51,7 @@ import (
 // Boring, and the CRD must go.
 func TestUninstallNeverDisconnects(t *testing.T) {
 	const n = 20
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, boringv1alpha1.AddToScheme, apiextensionsv1.AddToScheme} {
-		if err := add(scheme); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, scheme, c := newEnv(t)
 
 	backend := boringtest.NewServer()
 	t.Cleanup(backend.Close)
@@ -78,24 +62,8 @@ func TestUninstallNeverDisconnects(t *testing.T) {
 			ExpiresAt: &exp, Name: fmt.Sprintf("user%d", i), PlatformID: fmt.Sprint(i)})
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, Cache: operator.CacheOptions()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := operator.Setup(ctx, mgr, operator.Options{
-		BoringURL: backend.URL(), API: accountapi.ServerOptions{BindAddress: "0"}, Registry: prometheus.NewRegistry(),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	})
+	ctx := context.Background()
+	startOperator(t, cfg, scheme, backend.URL(), ctrl.Options{}, prometheus.NewRegistry())
 
 	ns := "uninstall"
 	must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
@@ -139,6 +107,60 @@ func TestUninstallNeverDisconnects(t *testing.T) {
 			return false, err
 		}
 		return len(s.Finalizers) == 0, nil
+	})
+}
+
+// newEnv starts a control plane with the CRDs, for one test.
+func newEnv(t *testing.T) (*rest.Config, *runtime.Scheme, client.Client) {
+	t.Helper()
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, boringv1alpha1.AddToScheme, apiextensionsv1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, scheme, c
+}
+
+// startOperator runs a manager with the operator, as cmd/main.go wires it,
+// until the test ends.
+func startOperator(t *testing.T, cfg *rest.Config, scheme *runtime.Scheme, boringURL string, opts ctrl.Options, reg *prometheus.Registry) {
+	t.Helper()
+	opts.Scheme, opts.Cache = scheme, operator.CacheOptions()
+	opts.Metrics = metricsserver.Options{BindAddress: "0"}
+	opts.HealthProbeBindAddress = "0"
+	// Several managers in one test process: controller names repeat.
+	opts.Controller = config.Controller{SkipNameValidation: ptrTo(true)}
+	mgr, err := ctrl.NewManager(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := operator.Setup(ctx, mgr, operator.Options{
+		BoringURL: boringURL, API: accountapi.ServerOptions{BindAddress: "0"}, Registry: reg,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
 	})
 }
 
