@@ -1,5 +1,7 @@
+# The release version; the image tag (and config/manager's newTag) is v$(VERSION).
+VERSION ?= 0.2.0
 # Image URL to use all building/pushing image targets
-IMG ?= ghcr.io/aiagent-me/boring-operator:latest
+IMG ?= ghcr.io/aiagent-me/boring-operator:v$(VERSION)
 
 # Tools are pinned and built from the Go module proxy into bin/.
 CONTROLLER_TOOLS_VERSION ?= v0.23.0

@@ -29,6 +29,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
@@ -121,6 +122,18 @@ func TestDevEnvironment(t *testing.T) {
 	})
 
 	t.Run("dist/install.yaml passes a server-side dry-run apply", func(t *testing.T) {
+		// The default install issues the API certificate with cert-manager:
+		// its CRDs (stand-ins kept in the repository) must be there.
+		crds, err := devenv.ReadObjects(filepath.Join(root, "test", "crds", "cert-manager.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, crd := range crds {
+			if err := env.Client.Create(ctx, crd); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitForKinds(t, env.Client, "Issuer", "Certificate")
 		dir := t.TempDir()
 		out, err := exec.CommandContext(ctx, env.Kubectl, "kustomize", filepath.Join(root, "config", "default")).Output()
 		if err != nil {
@@ -150,10 +163,29 @@ func TestDevEnvironment(t *testing.T) {
 				t.Errorf("dry-run apply of %s %s: %v", o.GetKind(), o.GetName(), err)
 			}
 		}
-		for _, k := range []string{"CustomResourceDefinition", "Deployment", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service"} {
+		for _, k := range []string{"CustomResourceDefinition", "Deployment", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service",
+			"NetworkPolicy", "PodDisruptionBudget", "Certificate", "Issuer"} {
 			if kinds[k] == 0 {
 				t.Errorf("install.yaml has no %s", k)
 			}
 		}
 	})
+}
+
+// waitForKinds waits until the API server serves the cert-manager kinds.
+func waitForKinds(t *testing.T, c client.Client, kinds ...string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, kind := range kinds {
+		for {
+			_, err := c.RESTMapper().RESTMapping(schema.GroupKind{Group: "cert-manager.io", Kind: kind}, "v1")
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the API server does not serve %s: %v", kind, err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
 }
