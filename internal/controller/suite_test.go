@@ -176,11 +176,13 @@ func startManager() {
 	Expect(err).NotTo(HaveOccurred())
 	apiURL = "http://" + op.APIAddress
 
+	Expect(op.Ready(nil)).NotTo(Succeed(), "ready before the caches synced")
 	go func() {
 		defer GinkgoRecover()
 		defer close(mgrDone)
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
+	Eventually(func() error { return op.Ready(nil) }, 30*time.Second).Should(Succeed(), "ready once the caches synced and the API listens")
 }
 
 // scrape gathers the operator's gauges as a scraper would, keyed by
