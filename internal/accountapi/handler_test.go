@@ -76,12 +76,16 @@ var _ = Describe("Account API", Ordered, func() {
 		create(teamA, "fb", fbID)
 		create(teamB, "th", thID)
 		Eventually(func(g Gomega) {
-			var list boringv1alpha1.SocialAccountList
-			g.Expect(k8sClient.List(ctx, &list)).To(Succeed())
-			g.Expect(list.Items).To(HaveLen(3))
-			for _, sa := range list.Items {
-				g.Expect(meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionReady)).To(BeTrue())
+			ready := 0
+			for _, ns := range []string{teamA, teamB} { // other specs keep their own namespaces
+				var list boringv1alpha1.SocialAccountList
+				g.Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+				for _, sa := range list.Items {
+					g.Expect(meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionReady)).To(BeTrue())
+					ready++
+				}
 			}
+			g.Expect(ready).To(Equal(3))
 		}).Should(Succeed())
 
 		readerToken = serviceAccountToken("reader")
