@@ -20,15 +20,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -73,17 +79,20 @@ func (p *CredentialsProtector) Reconcile(ctx context.Context, req ctrl.Request) 
 	default:
 		return ctrl.Result{}, nil
 	}
-	if err := p.Patch(ctx, secret, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	err = p.Patch(ctx, secret, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+	if apierrors.IsConflict(err) {
+		// The cache had not caught up with the Secret; look again, quietly.
+		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, client.IgnoreNotFound(err)
 }
 
 // needed reports whether a SocialAccount that still has to disconnect takes
 // its session from the Secret.
 func (p *CredentialsProtector) needed(ctx context.Context, key types.NamespacedName) (bool, error) {
 	var list boringv1alpha1.SocialAccountList
-	if err := p.List(ctx, &list, client.MatchingFields{index.Credentials: key.String()}); err != nil {
+	// Read-only, and possibly thousands of objects: no copies.
+	if err := p.List(ctx, &list, client.MatchingFields{index.Credentials: key.String()}, client.UnsafeDisableDeepCopy); err != nil {
 		return false, fmt.Errorf("listing SocialAccounts using %s: %w", key, err)
 	}
 	for i := range list.Items {
@@ -113,7 +122,14 @@ func (p *CredentialsProtector) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		WatchesRawSource(source.Kind(p.Credentials, secretMeta(), &handler.TypedEnqueueRequestForObject[*metav1.PartialObjectMetadata]{})).
-		Watches(&boringv1alpha1.SocialAccount{}, handler.EnqueueRequestsFromMapFunc(p.credentialsOf)).
+		Watches(&boringv1alpha1.SocialAccount{}, handler.EnqueueRequestsFromMapFunc(p.credentialsOf),
+			// Status writes and most spec edits do not change whether a
+			// Secret is needed: only what mustDisconnect and the choice of
+			// credentials read.
+			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+				o, n := e.ObjectOld.(*boringv1alpha1.SocialAccount), e.ObjectNew.(*boringv1alpha1.SocialAccount)
+				return mustDisconnect(o) != mustDisconnect(n) || !equality.Semantic.DeepEqual(o.Spec.CredentialsRef, n.Spec.CredentialsRef)
+			}})).
 		Named("credentials-protection").
 		Complete(p)
 }
