@@ -107,6 +107,32 @@ func (p *CredentialsProtector) needed(ctx context.Context, key types.NamespacedN
 	return false, nil
 }
 
+// protectCredentials puts the credentials finalizer on the Secret sa takes
+// its session from, if it is not there yet. The SocialAccount controller
+// does this as it syncs (a cached read, nothing in steady state), so the
+// protector need not react to every SocialAccount created; removing the
+// finalizer stays the protector's.
+func (r *SocialAccountReconciler) protectCredentials(ctx context.Context, sa *boringv1alpha1.SocialAccount) error {
+	creds, err := chooseCredentials(sa, r.DefaultCredentials, r.DefaultCredentialsNamespaces)
+	if err != nil {
+		return err
+	}
+	secret := secretMeta()
+	if err := r.Credentials.Get(ctx, creds.secret, secret); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if controllerutil.ContainsFinalizer(secret, boringv1alpha1.CredentialsFinalizer) || !secret.DeletionTimestamp.IsZero() {
+		return nil
+	}
+	base := secret.DeepCopy()
+	controllerutil.AddFinalizer(secret, boringv1alpha1.CredentialsFinalizer)
+	err = r.Patch(ctx, secret, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+	if apierrors.IsConflict(err) {
+		return nil // the cache is behind; the next sync looks again
+	}
+	return client.IgnoreNotFound(err)
+}
+
 // mustDisconnect reports whether deleting sa will still call Boring.
 func mustDisconnect(sa *boringv1alpha1.SocialAccount) bool {
 	return sa.EffectiveDeletionPolicy() == boringv1alpha1.DeletionPolicyDisconnect &&
@@ -125,8 +151,9 @@ func (p *CredentialsProtector) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&boringv1alpha1.SocialAccount{}, handler.EnqueueRequestsFromMapFunc(p.credentialsOf),
 			// Status writes and most spec edits do not change whether a
 			// Secret is needed: only what mustDisconnect and the choice of
-			// credentials read.
-			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+			// credentials read. A new SocialAccount protects its Secret as
+			// it syncs (protectCredentials): creations need no event here.
+			builder.WithPredicates(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }, UpdateFunc: func(e event.UpdateEvent) bool {
 				o, n := e.ObjectOld.(*boringv1alpha1.SocialAccount), e.ObjectNew.(*boringv1alpha1.SocialAccount)
 				return mustDisconnect(o) != mustDisconnect(n) || !equality.Semantic.DeepEqual(o.Spec.CredentialsRef, n.Spec.CredentialsRef)
 			}})).

@@ -112,6 +112,9 @@ func (r *SocialAccountReconciler) resolveSession(ctx context.Context, s *syncSco
 	}
 	session, err := r.sessionOf(ctx, s.sa)
 	s.session = session
+	if err == nil && s.sa.DeletionTimestamp.IsZero() && mustDisconnect(s.sa) {
+		err = r.protectCredentials(ctx, s.sa)
+	}
 	return err
 }
 
