@@ -155,7 +155,9 @@ func (p *CredentialsProtector) SetupWithManager(mgr ctrl.Manager) error {
 			// it syncs (protectCredentials): creations need no event here.
 			builder.WithPredicates(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }, UpdateFunc: func(e event.UpdateEvent) bool {
 				o, n := e.ObjectOld.(*boringv1alpha1.SocialAccount), e.ObjectNew.(*boringv1alpha1.SocialAccount)
-				return mustDisconnect(o) != mustDisconnect(n) || !equality.Semantic.DeepEqual(o.Spec.CredentialsRef, n.Spec.CredentialsRef)
+				// Only a SocialAccount that stops needing its Secret can let
+				// it go; starting to need it is protectCredentials' job.
+				return mustDisconnect(o) && !mustDisconnect(n) || !equality.Semantic.DeepEqual(o.Spec.CredentialsRef, n.Spec.CredentialsRef)
 			}})).
 		Named("credentials-protection").
 		Complete(p)
