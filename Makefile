@@ -11,7 +11,16 @@ ENVTEST_K8S_VERSION ?= 1.37.2
 LOCALBIN ?= $(shell pwd)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
-KUSTOMIZE_BUILD ?= $(LOCALBIN)/kubectl-kustomize
+# helm and promtool are pinned in hack/tools/go.mod; the binary's name carries
+# the version, so changing a pin rebuilds it.
+HELM ?= $(LOCALBIN)/helm-$(call tool-version,helm.sh/helm/v3)
+PROMTOOL ?= $(LOCALBIN)/promtool-$(call tool-version,github.com/prometheus/prometheus)
+tool-version = $(shell cd hack/tools && go list -m -f '{{.Version}}' $(1))
+# helm's default Kubernetes version (lint, template) is the one envtest runs.
+K8S_MINOR = $(word 2,$(subst ., ,$(ENVTEST_K8S_VERSION)))
+HELM_LDFLAGS = -X helm.sh/helm/v3/internal/version.version=$(call tool-version,helm.sh/helm/v3) \
+	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(K8S_MINOR) \
+	-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$(K8S_MINOR)
 
 # Setting SHELL to bash allows bash commands to be executed by recipes.
 SHELL = /usr/bin/env bash -o pipefail
@@ -31,8 +40,9 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate the CRD and RBAC manifests from the markers.
+manifests: controller-gen helm ## Generate the CRD and RBAC manifests from the markers, and what the chart and config/ share.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+	HELM=$(HELM) ./hack/sync-chart.sh
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
@@ -47,8 +57,9 @@ vet: ## Run go vet.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet envtest-assets ## Run every test (envtest included; builds the envtest binaries when missing).
-	KUBEBUILDER_ASSETS="$$(./hack/envtest-assets.sh | tail -n 1)" go test $(GO_TEST_FLAGS) ./...
+test: manifests generate fmt vet envtest-assets helm promtool ## Run every test (envtest, the chart and the alert rules included; builds the tools when missing).
+	KUBEBUILDER_ASSETS="$$(./hack/envtest-assets.sh | tail -n 1)" TEST_CRDS="$$(./hack/test-crds.sh | tail -n 1)" \
+		HELM=$(HELM) PROMTOOL=$(PROMTOOL) go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: bench
 bench: manifests generate envtest-assets ## Run the benchmarks and write docs/benchmarks.md.
@@ -97,6 +108,16 @@ controller-gen: $(CONTROLLER_GEN) ## Build controller-gen into bin/.
 $(CONTROLLER_GEN):
 	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
 
+.PHONY: helm
+helm: $(HELM) ## Build helm into bin/ (pinned in hack/tools/go.mod).
+$(HELM):
+	$(call go-build-tool,$(HELM),helm.sh/helm/v3/cmd/helm,,$(HELM_LDFLAGS))
+
+.PHONY: promtool
+promtool: $(PROMTOOL) ## Build promtool into bin/ (pinned in hack/tools/go.mod; without service discovery plugins).
+$(PROMTOOL):
+	$(call go-build-tool,$(PROMTOOL),github.com/prometheus/prometheus/cmd/promtool,remove_all_sd,)
+
 .PHONY: golangci-lint
 golangci-lint: $(GOLANGCI_LINT) ## Build golangci-lint into bin/.
 $(GOLANGCI_LINT):
@@ -113,5 +134,18 @@ echo "Installing $${package}" ;\
 rm -f $(1) || true ;\
 GOBIN=$(LOCALBIN) go install $${package} ;\
 mv $(LOCALBIN)/$$(basename "$(2)") $(1) ;\
+}
+endef
+
+# go-build-tool builds a main package pinned by the tools module hack/tools
+# (kept apart from the operator's go.mod) into bin/, with the flags envtest's
+# binaries are built with so that the Go build cache is shared between them.
+# $1 - target path; $2 - package; $3 - build tags; $4 - extra -ldflags
+define go-build-tool
+@[ -f "$(1)" ] || { \
+set -e; \
+echo "Building $(2) (hack/tools/go.mod) into $(1)" ;\
+cd hack/tools && CGO_ENABLED=0 go build -trimpath -tags "$(3)" -ldflags "-s -w $(4)" -o "$(1).tmp" $(2) ;\
+mv "$(1).tmp" "$(1)" ;\
 }
 endef

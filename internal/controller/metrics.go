@@ -49,6 +49,12 @@ var (
 	descLastSync = prometheus.NewDesc("boring_socialaccount_last_sync_timestamp_seconds",
 		"When the SocialAccount was last checked against Boring (Unix seconds), including quiet syncs that wrote nothing.",
 		accountLabels, nil)
+	descWarningWindow = prometheus.NewDesc("boring_socialaccount_expiry_warning_window_seconds",
+		"The SocialAccount's own warning window (spec.expiryWarningDays) in seconds: alert when the expiry is nearer than this.",
+		accountLabels, nil)
+	descRefreshInterval = prometheus.NewDesc("boring_socialaccount_refresh_interval_seconds",
+		"How often the SocialAccount is checked against Boring (spec.refreshInterval) in seconds.",
+		accountLabels, nil)
 )
 
 // AccountMetrics is a Prometheus collector computed at scrape time from the
@@ -96,7 +102,7 @@ func (m *AccountMetrics) Forget(key types.NamespacedName) {
 
 // Describe implements prometheus.Collector.
 func (m *AccountMetrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descExpiration, descDataAccessExpiration, descValid, descReady, descLastSync} {
+	for _, d := range []*prometheus.Desc{descExpiration, descDataAccessExpiration, descValid, descReady, descLastSync, descWarningWindow, descRefreshInterval} {
 		ch <- d
 	}
 }
@@ -132,6 +138,10 @@ func (m *AccountMetrics) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(descReady, prometheus.GaugeValue,
 			boolFloat(meta.IsStatusConditionTrue(st.Conditions, boringv1alpha1.ConditionReady)), labels...)
+		ch <- prometheus.MustNewConstMetric(descWarningWindow, prometheus.GaugeValue,
+			float64(sa.EffectiveExpiryWarningDays())*(24*time.Hour).Seconds(), labels...)
+		ch <- prometheus.MustNewConstMetric(descRefreshInterval, prometheus.GaugeValue,
+			sa.EffectiveRefreshInterval().Seconds(), labels...)
 		if t, ok := m.lastSync[types.NamespacedName{Namespace: sa.Namespace, Name: sa.Name}]; ok {
 			ch <- prometheus.MustNewConstMetric(descLastSync, prometheus.GaugeValue, float64(t.Unix()), labels...)
 		}

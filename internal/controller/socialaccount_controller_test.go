@@ -689,8 +689,11 @@ var _ = Describe("SocialAccount controller", func() {
 
 	Context("metrics", func() {
 		It("exports the account's expiry and validity, and drops them after delete", func() {
-			id := t.account(instagram, 30*day)
-			sa := newSocialAccount(ns, "metered", id)
+			id := t.account(instagram, 45*day)
+			sa := newSocialAccount(ns, "metered", id, func(sa *boringv1alpha1.SocialAccount) {
+				sa.Spec.ExpiryWarningDays = 30
+				sa.Spec.RefreshInterval = &metav1.Duration{Duration: 2 * time.Hour}
+			})
 			got := eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 			Eventually(func(g Gomega) {
 				out := scrape(g)
@@ -699,6 +702,9 @@ var _ = Describe("SocialAccount controller", func() {
 				g.Expect(out).To(HaveKeyWithValue("boring_socialaccount_valid"+labels, 1.0))
 				g.Expect(out).To(HaveKeyWithValue("boring_socialaccount_ready"+labels, 1.0))
 				g.Expect(out).To(HaveKey("boring_socialaccount_last_sync_timestamp_seconds" + labels))
+				// The object's own windows, so one alert rule honours each object's settings.
+				g.Expect(out).To(HaveKeyWithValue("boring_socialaccount_expiry_warning_window_seconds"+labels, 30*86400.0))
+				g.Expect(out).To(HaveKeyWithValue("boring_socialaccount_refresh_interval_seconds"+labels, 7200.0))
 			}).Should(Succeed())
 			deleteAndWaitGone(sa)
 			Eventually(func(g Gomega) {
