@@ -84,8 +84,9 @@ dev: manifests generate envtest-assets ## Run the whole product locally: control
 ##@ Build
 
 .PHONY: build
-build: manifests generate fmt vet ## Build the manager binary.
+build: manifests generate fmt vet ## Build the manager and the kubectl plugin (bin/manager, bin/kubectl-boring).
 	go build -o bin/manager ./cmd
+	go build -o bin/kubectl-boring ./cmd/kubectl-boring
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager against the current kubeconfig.

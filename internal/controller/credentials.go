@@ -75,12 +75,13 @@ func chooseCredentials(sa *boringv1alpha1.SocialAccount, def types.NamespacedNam
 }
 
 // sessionOf returns the Boring session the SocialAccount's credentials hold.
-func (r *SocialAccountReconciler) sessionOf(ctx context.Context, sa *boringv1alpha1.SocialAccount) (boring.Session, error) {
+func (r *SocialAccountReconciler) sessionOf(ctx context.Context, sa *boringv1alpha1.SocialAccount) (boring.Session, types.NamespacedName, error) {
 	creds, err := chooseCredentials(sa, r.DefaultCredentials, r.DefaultCredentialsNamespaces)
 	if err != nil {
-		return "", err
+		return "", types.NamespacedName{}, err
 	}
-	return r.readSession(ctx, creds)
+	session, err := r.readSession(ctx, creds)
+	return session, creds.secret, err
 }
 
 // readSession reads the session value of creds. The value is read from the

@@ -179,7 +179,7 @@ func (r *SocialAccountReconciler) otherMapping(
 		if o.UID == sa.UID || !o.DeletionTimestamp.IsZero() {
 			continue
 		}
-		if s, err := r.sessionOf(ctx, o); err == nil && s.Fingerprint() == session.Fingerprint() {
+		if s, _, err := r.sessionOf(ctx, o); err == nil && s.Fingerprint() == session.Fingerprint() {
 			return o, nil
 		}
 	}

@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/boring"
 )
 
 // accountLabels name a SocialAccount's series.
@@ -52,6 +53,9 @@ var (
 	descWarningWindow = prometheus.NewDesc("boring_socialaccount_expiry_warning_window_seconds",
 		"The SocialAccount's own warning window (spec.expiryWarningDays) in seconds: alert when the expiry is nearer than this.",
 		accountLabels, nil)
+	descUnmapped = prometheus.NewDesc("boring_credentials_unmapped_accounts",
+		"Accounts Boring lists under a credentials Secret that no SocialAccount using that Secret maps (from the last shared list; no extra call to Boring).",
+		[]string{"namespace", "secret"}, nil)
 	descRefreshInterval = prometheus.NewDesc("boring_socialaccount_refresh_interval_seconds",
 		"How often the SocialAccount is checked against Boring (spec.refreshInterval) in seconds.",
 		accountLabels, nil)
@@ -66,27 +70,40 @@ type AccountMetrics struct {
 	leading func() bool
 
 	mu       sync.Mutex
-	lastSync map[types.NamespacedName]time.Time
+	lastSync map[types.NamespacedName]syncRecord
+	// lists is the last account list seen per credentials Secret.
+	lists map[types.NamespacedName]*boring.Snapshot
+}
+
+// syncRecord is a SocialAccount's last successful check.
+type syncRecord struct {
+	at          time.Time
+	credentials types.NamespacedName
 }
 
 // NewAccountMetrics returns a collector reading SocialAccounts from reader
 // (the manager's cache), registered with reg, that exports series while
 // leading() is true.
 func NewAccountMetrics(reader client.Reader, reg prometheus.Registerer, leading func() bool) (*AccountMetrics, error) {
-	m := &AccountMetrics{reader: reader, leading: leading, lastSync: map[types.NamespacedName]time.Time{}}
+	m := &AccountMetrics{reader: reader, leading: leading,
+		lastSync: map[types.NamespacedName]syncRecord{}, lists: map[types.NamespacedName]*boring.Snapshot{}}
 	if err := reg.Register(m); err != nil {
 		return nil, fmt.Errorf("registering account metrics: %w", err)
 	}
 	return m, nil
 }
 
-// Synced records a successful check of sa against Boring.
-func (m *AccountMetrics) Synced(sa *boringv1alpha1.SocialAccount, at time.Time) {
+// Synced records a successful check of sa against Boring, with the
+// credentials Secret it used and the account list it was checked in.
+func (m *AccountMetrics) Synced(sa *boringv1alpha1.SocialAccount, at time.Time, credentials types.NamespacedName, list *boring.Snapshot) {
 	if m == nil {
 		return
 	}
 	m.mu.Lock()
-	m.lastSync[types.NamespacedName{Namespace: sa.Namespace, Name: sa.Name}] = at
+	m.lastSync[types.NamespacedName{Namespace: sa.Namespace, Name: sa.Name}] = syncRecord{at: at, credentials: credentials}
+	if list != nil {
+		m.lists[credentials] = list
+	}
 	m.mu.Unlock()
 }
 
@@ -102,7 +119,8 @@ func (m *AccountMetrics) Forget(key types.NamespacedName) {
 
 // Describe implements prometheus.Collector.
 func (m *AccountMetrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descExpiration, descDataAccessExpiration, descValid, descReady, descLastSync, descWarningWindow, descRefreshInterval} {
+	for _, d := range []*prometheus.Desc{descExpiration, descDataAccessExpiration, descValid, descReady, descLastSync,
+		descWarningWindow, descRefreshInterval, descUnmapped} {
 		ch <- d
 	}
 }
@@ -142,9 +160,46 @@ func (m *AccountMetrics) Collect(ch chan<- prometheus.Metric) {
 			float64(sa.EffectiveExpiryWarningDays())*(24*time.Hour).Seconds(), labels...)
 		ch <- prometheus.MustNewConstMetric(descRefreshInterval, prometheus.GaugeValue,
 			sa.EffectiveRefreshInterval().Seconds(), labels...)
-		if t, ok := m.lastSync[types.NamespacedName{Namespace: sa.Namespace, Name: sa.Name}]; ok {
-			ch <- prometheus.MustNewConstMetric(descLastSync, prometheus.GaugeValue, float64(t.Unix()), labels...)
+		if rec, ok := m.lastSync[types.NamespacedName{Namespace: sa.Namespace, Name: sa.Name}]; ok {
+			ch <- prometheus.MustNewConstMetric(descLastSync, prometheus.GaugeValue, float64(rec.at.Unix()), labels...)
 		}
+	}
+	m.collectUnmapped(ch, list.Items)
+}
+
+// collectUnmapped exports, per credentials Secret some SocialAccount uses,
+// how many of the accounts in its last list no such SocialAccount maps.
+// Lists of Secrets no SocialAccount uses any more are forgotten. m.mu is held.
+func (m *AccountMetrics) collectUnmapped(ch chan<- prometheus.Metric, items []boringv1alpha1.SocialAccount) {
+	mapped := map[types.NamespacedName]map[string]bool{}
+	for i := range items {
+		sa := &items[i]
+		rec, ok := m.lastSync[types.NamespacedName{Namespace: sa.Namespace, Name: sa.Name}]
+		if !ok || !sa.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if mapped[rec.credentials] == nil {
+			mapped[rec.credentials] = map[string]bool{}
+		}
+		if snap := m.lists[rec.credentials]; snap != nil {
+			if acct := ResolveAccount(snap, sa).Account; acct != nil {
+				mapped[rec.credentials][acct.AccountID] = true
+			}
+		}
+	}
+	for creds, snap := range m.lists {
+		ids, used := mapped[creds]
+		if !used {
+			delete(m.lists, creds)
+			continue
+		}
+		unmapped := 0
+		for id := range snap.Accounts {
+			if !ids[id] {
+				unmapped++
+			}
+		}
+		ch <- prometheus.MustNewConstMetric(descUnmapped, prometheus.GaugeValue, float64(unmapped), creds.Namespace, creds.Name)
 	}
 }
 

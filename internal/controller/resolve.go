@@ -25,36 +25,37 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
 
-// resolution is what a SocialAccount maps to in a credential's account list.
-type resolution struct {
-	// acct is the account mapped (nil: none).
-	acct *wire.Account
-	// matches is how many accounts had the platform ID (platformAccountID
+// Resolution is what a SocialAccount maps to in a credential's account list.
+type Resolution struct {
+	// Account is the account mapped (nil: none).
+	Account *wire.Account
+	// Matches is how many accounts had the platform ID (platformAccountID
 	// mappings); more than one means the same account is connected twice.
-	matches int
-	// reconnectedAs is, for an accountID mapping whose ID is gone, the
+	Matches int
+	// ReconnectedAs is, for an accountID mapping whose ID is gone, the
 	// account_id under which the same platform account is connected now.
-	reconnectedAs string
+	ReconnectedAs string
 }
 
-// resolveAccount finds the account sa maps in snap. A platformAccountID
+// ResolveAccount finds the account sa maps in snap: the one rule the
+// controller, its metrics and kubectl-boring share. A platformAccountID
 // mapping takes the account of that platform with that platform ID (a valid
 // one first, then the newest). An accountID mapping takes that ID; when it
 // is gone, the platform ID it had last time tells whether it was reconnected.
-func resolveAccount(snap *boring.Snapshot, sa *boringv1alpha1.SocialAccount) resolution {
+func ResolveAccount(snap *boring.Snapshot, sa *boringv1alpha1.SocialAccount) Resolution {
 	if pid := sa.Spec.PlatformAccountID; pid != "" {
 		candidates := snap.ByPlatformID(wire.PlatformFromAPI(sa.Spec.Platform), pid)
-		return resolution{acct: preferred(candidates), matches: len(candidates)}
+		return Resolution{Account: preferred(candidates), Matches: len(candidates)}
 	}
 	if acct, ok := snap.Lookup(sa.Spec.AccountID); ok {
-		return resolution{acct: acct, matches: 1}
+		return Resolution{Account: acct, Matches: 1}
 	}
 	if p, pid := lastPlatformID(&sa.Status); pid != "" {
 		if now := preferred(snap.ByPlatformID(p, pid)); now != nil {
-			return resolution{reconnectedAs: now.AccountID}
+			return Resolution{ReconnectedAs: now.AccountID}
 		}
 	}
-	return resolution{}
+	return Resolution{}
 }
 
 // preferred picks among accounts with one platform ID: valid before

@@ -63,13 +63,13 @@ func TestResolveAccount(t *testing.T) {
 		"account ID never seen, nothing to hint": {byID("gone", boringv1alpha1.SocialAccountStatus{}), "", 0, ""},
 	}
 	for name, tc := range tests {
-		got := resolveAccount(snap, tc.sa)
+		got := ResolveAccount(snap, tc.sa)
 		id := ""
-		if got.acct != nil {
-			id = got.acct.AccountID
+		if got.Account != nil {
+			id = got.Account.AccountID
 		}
-		if id != tc.want || got.matches != tc.matches || got.reconnectedAs != tc.reconnectedAs {
-			t.Errorf("%s: got %q (%d matches, reconnected as %q), want %q (%d, %q)", name, id, got.matches, got.reconnectedAs, tc.want, tc.matches, tc.reconnectedAs)
+		if id != tc.want || got.Matches != tc.matches || got.ReconnectedAs != tc.reconnectedAs {
+			t.Errorf("%s: got %q (%d matches, reconnected as %q), want %q (%d, %q)", name, id, got.Matches, got.ReconnectedAs, tc.want, tc.matches, tc.reconnectedAs)
 		}
 	}
 }

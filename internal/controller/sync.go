@@ -25,6 +25,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -50,11 +51,13 @@ type syncScope struct {
 	now     time.Time
 	refresh time.Duration
 	session boring.Session
+	// credentials is the Secret the session was read from.
+	credentials types.NamespacedName
 	// request is the sync-requested-at value a forced sync handles ("": none).
 	request string
 	// acct is the account as Boring lists it (nil: not listed).
 	acct     *wire.Account
-	resolved resolution
+	resolved Resolution
 	facts    readinessFacts
 }
 
@@ -110,8 +113,8 @@ func (r *SocialAccountReconciler) resolveSession(ctx context.Context, s *syncSco
 	if s.sa.IsPaused() {
 		return errPaused
 	}
-	session, err := r.sessionOf(ctx, s.sa)
-	s.session = session
+	session, creds, err := r.sessionOf(ctx, s.sa)
+	s.session, s.credentials = session, creds
 	if err == nil && s.sa.DeletionTimestamp.IsZero() && mustDisconnect(s.sa) {
 		err = r.protectCredentials(ctx, s.sa)
 	}
@@ -124,7 +127,7 @@ func (r *SocialAccountReconciler) resolveSession(ctx context.Context, s *syncSco
 func (r *SocialAccountReconciler) fetchAccount(ctx context.Context, s *syncScope) error {
 	force := s.request != ""
 	snap, err := r.Accounts.Accounts(ctx, s.session, s.refresh, force)
-	if err == nil && !force && s.refresh > notFoundRecheck && resolveAccount(snap, s.sa).acct == nil {
+	if err == nil && !force && s.refresh > notFoundRecheck && ResolveAccount(snap, s.sa).Account == nil {
 		snap, err = r.Accounts.Accounts(ctx, s.session, notFoundRecheck, false)
 	}
 	if err != nil {
@@ -133,13 +136,13 @@ func (r *SocialAccountReconciler) fetchAccount(ctx context.Context, s *syncScope
 	if force {
 		s.sa.Status.LastHandledSyncRequest = s.request
 	}
-	s.resolved = resolveAccount(snap, s.sa)
-	s.acct = s.resolved.acct
-	s.facts.Observed, s.facts.Found, s.facts.ReconnectedAs = true, s.acct != nil, s.resolved.reconnectedAs
+	s.resolved = ResolveAccount(snap, s.sa)
+	s.acct = s.resolved.Account
+	s.facts.Observed, s.facts.Found, s.facts.ReconnectedAs = true, s.acct != nil, s.resolved.ReconnectedAs
 	if s.acct != nil {
 		s.facts.AccountID = s.acct.AccountID
 	}
-	r.Metrics.Synced(s.sa, s.now)
+	r.Metrics.Synced(s.sa, s.now, s.credentials, snap)
 	return nil
 }
 
@@ -207,9 +210,9 @@ func (r *SocialAccountReconciler) followAccountID(ctx context.Context, s *syncSc
 	if previous == current {
 		return nil
 	}
-	if s.resolved.matches > 1 {
+	if s.resolved.Matches > 1 {
 		r.eventf(sa, corev1.EventTypeWarning, boringv1alpha1.EventAmbiguousAccount,
-			"%d accounts in Boring are the %s; using %s (valid first, then the newest)", s.resolved.matches, s.facts.Wanted, current)
+			"%d accounts in Boring are the %s; using %s (valid first, then the newest)", s.resolved.Matches, s.facts.Wanted, current)
 	}
 	if previous != "" {
 		if sa.Spec.PlatformAccountID != "" {

@@ -54,6 +54,8 @@ func TestDashboardAndAlertsNameExportedMetrics(t *testing.T) {
 	dataAccess := time.Now().Add(80 * 24 * time.Hour)
 	backend.AddAccount("owner", boringtest.Account{ID: "ig-1", Platform: "instagram", Valid: true, ExpiresAt: &expires, Name: "ig", PlatformID: "1"})
 	backend.AddAccount("owner", boringtest.Account{ID: "fb-1", Platform: "facebook", Valid: true, DataAccessExpiresAt: &dataAccess, Name: "fb", PlatformID: "2"})
+	// Connected in Boring, mapped by no SocialAccount.
+	backend.AddAccount("owner", boringtest.Account{ID: "th-1", Platform: "threads", Valid: true, ExpiresAt: &expires, Name: "th", PlatformID: "3"})
 	reg := prometheus.NewRegistry()
 	startOperator(t, cfg, scheme, backend.URL(), ctrl.Options{}, reg)
 
@@ -82,6 +84,29 @@ func TestDashboardAndAlertsNameExportedMetrics(t *testing.T) {
 			}
 		}
 		return ready == 2, nil
+	})
+
+	// One account under the Secret is mapped by no SocialAccount.
+	poll(t, 10*time.Second, "the unmapped-accounts gauge", func() (bool, error) {
+		families, err := reg.Gather()
+		if err != nil {
+			return false, err
+		}
+		for _, f := range families {
+			if f.GetName() != "boring_credentials_unmapped_accounts" {
+				continue
+			}
+			for _, m := range f.GetMetric() {
+				labels := map[string]string{}
+				for _, l := range m.GetLabel() {
+					labels[l.GetName()] = l.GetValue()
+				}
+				if labels["namespace"] == ns && labels["secret"] == "boring-session" {
+					return m.GetGauge().GetValue() == 1, nil
+				}
+			}
+		}
+		return false, nil
 	})
 
 	exported := map[string]bool{}
@@ -132,7 +157,7 @@ func TestDashboardAndAlertsNameExportedMetrics(t *testing.T) {
 	}
 	// Each per-account series is shown or alerted on somewhere.
 	for name := range exported {
-		if strings.HasPrefix(name, "boring_socialaccount_") && !used[name] {
+		if (strings.HasPrefix(name, "boring_socialaccount_") || strings.HasPrefix(name, "boring_credentials_")) && !used[name] {
 			t.Errorf("%s is exported but neither the dashboard nor an alert uses it", name)
 		}
 	}

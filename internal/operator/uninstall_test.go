@@ -19,7 +19,6 @@ package operator_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -31,18 +30,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
-	"github.com/aiagent-me/boring-operator/internal/accountapi"
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
-	"github.com/aiagent-me/boring-operator/internal/operator"
+	"github.com/aiagent-me/boring-operator/internal/envtestutil"
 )
 
 // TestUninstallNeverDisconnects deletes the SocialAccount CRD, as
@@ -112,57 +106,12 @@ func TestUninstallNeverDisconnects(t *testing.T) {
 
 // newEnv starts a control plane with the CRDs, for one test.
 func newEnv(t *testing.T) (*rest.Config, *runtime.Scheme, client.Client) {
-	t.Helper()
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, boringv1alpha1.AddToScheme, apiextensionsv1.AddToScheme} {
-		if err := add(scheme); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cfg, scheme, c := envtestutil.NewEnv(t)
 	return cfg, scheme, c
 }
 
-// startOperator runs a manager with the operator, as cmd/main.go wires it,
-// until the test ends.
-func startOperator(t *testing.T, cfg *rest.Config, scheme *runtime.Scheme, boringURL string, opts ctrl.Options, reg *prometheus.Registry) {
-	t.Helper()
-	opts.Scheme, opts.Cache = scheme, operator.CacheOptions()
-	opts.Metrics = metricsserver.Options{BindAddress: "0"}
-	opts.HealthProbeBindAddress = "0"
-	// Several managers in one test process: controller names repeat.
-	opts.Controller = config.Controller{SkipNameValidation: ptrTo(true)}
-	mgr, err := ctrl.NewManager(cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := operator.Setup(ctx, mgr, operator.Options{
-		BoringURL: boringURL, API: accountapi.ServerOptions{BindAddress: "0"}, Registry: reg,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	})
-}
+// startOperator runs the operator until the test ends.
+var startOperator = envtestutil.StartOperator
 
 func must(t *testing.T, err error) {
 	t.Helper()
