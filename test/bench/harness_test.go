@@ -199,6 +199,7 @@ func sum(m map[string]float64) float64 {
 
 // manager runs the operator's binary against the cluster.
 type manager struct {
+	once        sync.Once
 	cmd         *exec.Cmd
 	apiAddr     string
 	metricsAddr string
@@ -228,6 +229,33 @@ func (m *manager) metric(b *testing.B, name string) map[string]float64 {
 	return out
 }
 
+// stop interrupts the manager and waits for it to exit.
+func (m *manager) stop() {
+	m.once.Do(func() {
+		_ = m.cmd.Process.Signal(os.Interrupt)
+		_ = m.cmd.Wait()
+	})
+}
+
+// seriesCount is how many series of a metric the manager exports now.
+func (m *manager) seriesCount(b *testing.B, name string) int {
+	b.Helper()
+	resp, err := http.Get("http://" + m.metricsAddr + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if f := families[name]; f != nil {
+		return len(f.GetMetric())
+	}
+	return 0
+}
+
 func startManager(b *testing.B, c *cluster, boringURL string) *manager {
 	b.Helper()
 	bin := os.Getenv("MANAGER_BIN")
@@ -249,10 +277,8 @@ func startManager(b *testing.B, c *cluster, boringURL string) *manager {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-	})
+	m := &manager{cmd: cmd, apiAddr: apiAddr, metricsAddr: metricsAddr}
+	b.Cleanup(m.stop)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		conn, err := net.DialTimeout("tcp", apiAddr, time.Second)
@@ -265,7 +291,7 @@ func startManager(b *testing.B, c *cluster, boringURL string) *manager {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return &manager{cmd: cmd, apiAddr: apiAddr, metricsAddr: metricsAddr}
+	return m
 }
 
 // peakRSS is the manager's high-water resident set, in MiB.
@@ -294,13 +320,13 @@ func freeAddr(b *testing.B) string {
 	return ln.Addr().String()
 }
 
-// parallel runs fn(i) for i in [0,n) on workers goroutines.
-func parallel(n, workers int, fn func(i int) error) error {
+// parallel runs fn(i) for i in [0,n) on concurrency goroutines.
+func parallel(n int, fn func(i int) error) error {
 	var next atomic.Int64
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
-	for range workers {
+	for range concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -352,7 +378,7 @@ func prepareNamespace(b *testing.B, c *cluster) {
 }
 
 func createSocialAccounts(c *cluster, n int, refresh time.Duration, byPlatformID bool) error {
-	return parallel(n, concurrency, func(i int) error {
+	return parallel(n, func(i int) error {
 		spec := boringv1alpha1.SocialAccountSpec{
 			AccountID:       accountID(i),
 			CredentialsRef:  &boringv1alpha1.CredentialsReference{Name: "boring-session"},
@@ -374,18 +400,24 @@ func createSocialAccounts(c *cluster, n int, refresh time.Duration, byPlatformID
 // would load the API server more than the controller does.
 func waitReady(b *testing.B, c *cluster, n int, timeout time.Duration) {
 	b.Helper()
+	waitReadyIn(b, c, benchNamespace, n, timeout)
+}
+
+// waitReadyIn is waitReady in one namespace, or in all ("").
+func waitReadyIn(b *testing.B, c *cluster, ns string, n int, timeout time.Duration) {
+	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	ready := map[string]bool{}
 	var list boringv1alpha1.SocialAccountList
-	if err := c.client.List(ctx, &list, client.InNamespace(benchNamespace)); err != nil {
+	if err := c.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
 		b.Fatal(err)
 	}
 	for _, sa := range list.Items {
-		ready[sa.Name] = meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionReady)
+		ready[sa.Namespace+"/"+sa.Name] = meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionReady)
 	}
 	w, err := c.watcher.Watch(ctx, &boringv1alpha1.SocialAccountList{},
-		client.InNamespace(benchNamespace), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
+		client.InNamespace(ns), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -408,17 +440,18 @@ func waitReady(b *testing.B, c *cluster, n int, timeout time.Duration) {
 				b.Fatal("watch closed")
 			}
 			if sa, ok := ev.Object.(*boringv1alpha1.SocialAccount); ok {
-				ready[sa.Name] = meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionReady)
+				ready[sa.Namespace+"/"+sa.Name] = meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionReady)
 			}
 		}
 	}
 }
 
-// baseline times a plain client doing the operator's writes for n
-// SocialAccounts, without any controller logic: per account, at the same
-// concurrency, the create the driver does, then the finalizer patch, the
-// Secret, the status patch and the event the controller does. It runs on its
-// own fresh control plane so nothing else competes.
+// baseline times a plain client doing the manager's writes for n
+// SocialAccounts that already exist, without any controller logic: per
+// account, at the manager's concurrency, the finalizer patch, the Secret, the
+// status patch and the event. It runs on its own fresh control plane so
+// nothing else competes, and its SocialAccounts are created before the clock
+// starts, as the manager's are.
 func baseline(b *testing.B, n int) time.Duration {
 	b.Helper()
 	c := startCluster(b)
@@ -428,16 +461,20 @@ func baseline(b *testing.B, n int) time.Duration {
 	if err := c.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		b.Fatal(err)
 	}
-	start := time.Now()
-	if err := parallel(n, concurrency, func(i int) error {
-		sa := &boringv1alpha1.SocialAccount{
+	sas := make([]*boringv1alpha1.SocialAccount, n)
+	if err := parallel(n, func(i int) error {
+		sas[i] = &boringv1alpha1.SocialAccount{
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("sa-%06d", i), Namespace: ns},
 			Spec: boringv1alpha1.SocialAccountSpec{AccountID: accountID(i),
 				CredentialsRef: &boringv1alpha1.CredentialsReference{Name: "boring-session"}},
 		}
-		if err := c.client.Create(ctx, sa); err != nil {
-			return err
-		}
+		return c.client.Create(ctx, sas[i])
+	}); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	if err := parallel(n, func(i int) error {
+		sa := sas[i]
 		base := sa.DeepCopy()
 		sa.Finalizers = []string{boringv1alpha1.Finalizer}
 		if err := c.client.Patch(ctx, sa, client.MergeFrom(base)); err != nil {
