@@ -23,6 +23,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -106,6 +107,15 @@ func main() {
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+
+	// Most of the manager's heap is its informer caches, which live as long
+	// as the process; Go's default GOGC=100 lets the heap grow to twice them
+	// before collecting, which at thousands of SocialAccounts is most of the
+	// peak RSS. 50 keeps the peak nearer the live set for little CPU. The
+	// GOGC environment variable still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	if err := run(o); err != nil {

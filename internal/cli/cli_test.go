@@ -126,6 +126,18 @@ func (f *fixture) waitSynced(ns string, n int) []boringv1alpha1.SocialAccount {
 	return list.Items
 }
 
+// oneAccount makes a namespace whose session holds one Threads account,
+// valid or not, mapped by a synced SocialAccount called name.
+func (f *fixture) oneAccount(ns, name string, valid bool) (owner string) {
+	f.t.Helper()
+	owner = f.namespace(ns)
+	exp := time.Now().Add(40 * day)
+	f.backend.AddAccount(owner, boringtest.Account{ID: ns + "-1", Platform: "threads", Valid: valid, ExpiresAt: &exp, Name: name, PlatformID: "1"})
+	f.socialAccount(ns, name, boringv1alpha1.SocialAccountSpec{AccountID: ns + "-1"})
+	f.waitSynced(ns, 1)
+	return owner
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -449,11 +461,7 @@ func testStatus(f *fixture) {
 func testSync(f *fixture) {
 	t := f.t
 	ns := "sync"
-	owner := f.namespace(ns)
-	exp := time.Now().Add(40 * day)
-	f.backend.AddAccount(owner, boringtest.Account{ID: "sy-1", Platform: "threads", Valid: true, ExpiresAt: &exp, Name: "sync", PlatformID: "1"})
-	f.socialAccount(ns, "synced", boringv1alpha1.SocialAccountSpec{AccountID: "sy-1"})
-	f.waitSynced(ns, 1)
+	owner := f.oneAccount(ns, "synced", true)
 	lists := f.backend.CountFor(boringtest.EndpointList, owner)
 
 	r := f.run("sync", "synced", "-n", ns, "--wait")
@@ -481,11 +489,7 @@ func testSync(f *fixture) {
 func testWithoutRights(f *fixture) {
 	t := f.t
 	ns := "rights"
-	owner := f.namespace(ns)
-	exp := time.Now().Add(40 * day)
-	f.backend.AddAccount(owner, boringtest.Account{ID: "rt-1", Platform: "threads", Valid: false, ExpiresAt: &exp, Name: "revoked", PlatformID: "1"})
-	f.socialAccount(ns, "revoked", boringv1alpha1.SocialAccountSpec{AccountID: "rt-1"})
-	f.waitSynced(ns, 1)
+	f.oneAccount(ns, "revoked", false)
 	// A user who may read SocialAccounts in the namespace, and nothing else.
 	ctx := context.Background()
 	must(t, f.c.Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "socialaccount-reader"},

@@ -30,7 +30,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -72,19 +71,7 @@ func TestDashboardAndAlertsNameExportedMetrics(t *testing.T) {
 				CredentialsRef: &boringv1alpha1.CredentialsReference{Name: "boring-session"}},
 		}))
 	}
-	poll(t, 30*time.Second, "both SocialAccounts Ready", func() (bool, error) {
-		var list boringv1alpha1.SocialAccountList
-		if err := c.List(ctx, &list); err != nil {
-			return false, err
-		}
-		ready := 0
-		for i := range list.Items {
-			if meta.IsStatusConditionTrue(list.Items[i].Status.Conditions, boringv1alpha1.ConditionReady) {
-				ready++
-			}
-		}
-		return ready == 2, nil
-	})
+	waitAllReady(t, c, 2, 30*time.Second)
 
 	// One account under the Secret is mapped by no SocialAccount.
 	poll(t, 10*time.Second, "the unmapped-accounts gauge", func() (bool, error) {

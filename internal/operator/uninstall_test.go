@@ -71,19 +71,7 @@ func TestUninstallNeverDisconnects(t *testing.T) {
 				CredentialsRef: &boringv1alpha1.CredentialsReference{Name: "boring-session"}},
 		}))
 	}
-	poll(t, 60*time.Second, "every SocialAccount Ready", func() (bool, error) {
-		var list boringv1alpha1.SocialAccountList
-		if err := c.List(ctx, &list); err != nil {
-			return false, err
-		}
-		ready := 0
-		for i := range list.Items {
-			if meta.IsStatusConditionTrue(list.Items[i].Status.Conditions, boringv1alpha1.ConditionReady) {
-				ready++
-			}
-		}
-		return ready == n, nil
-	})
+	waitAllReady(t, c, n, 60*time.Second)
 
 	start := time.Now()
 	must(t, c.Delete(ctx, &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: "socialaccounts.boring.aiagent-me.com"}}))
@@ -112,6 +100,24 @@ func newEnv(t *testing.T) (*rest.Config, *runtime.Scheme, client.Client) {
 
 // startOperator runs the operator until the test ends.
 var startOperator = envtestutil.StartOperator
+
+// waitAllReady waits until n SocialAccounts are Ready.
+func waitAllReady(t *testing.T, c client.Client, n int, timeout time.Duration) {
+	t.Helper()
+	poll(t, timeout, fmt.Sprintf("%d SocialAccounts Ready", n), func() (bool, error) {
+		var list boringv1alpha1.SocialAccountList
+		if err := c.List(context.Background(), &list); err != nil {
+			return false, err
+		}
+		ready := 0
+		for i := range list.Items {
+			if meta.IsStatusConditionTrue(list.Items[i].Status.Conditions, boringv1alpha1.ConditionReady) {
+				ready++
+			}
+		}
+		return ready == n, nil
+	})
+}
 
 func must(t *testing.T, err error) {
 	t.Helper()

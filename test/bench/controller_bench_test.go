@@ -148,6 +148,8 @@ func firstRun(b *testing.B, c *cluster, srv *boringtest.Server, m *manager, n in
 	quiet := delta(q0, c.requestCounts(b), isWrite)
 	upstreamQuiet := srv.Count(boringtest.EndpointList) - u0
 	rss := m.peakRSS(b)
+	m.profile(b, "heap", fmt.Sprint(n))
+	m.profile(b, "allocs", fmt.Sprint(n))
 	reconciles := m.metric(b, "controller_runtime_reconcile_total")
 	var apiRow string
 	if n == 1000 {

@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -203,10 +204,34 @@ type manager struct {
 	cmd         *exec.Cmd
 	apiAddr     string
 	metricsAddr string
+	pprofAddr   string
 }
 
-// metric sums a counter of the manager's own metrics endpoint.
-func (m *manager) metric(b *testing.B, name string) map[string]float64 {
+// profile saves the manager's pprof profile (heap, allocs, ...) to
+// $BENCH_PROFILE_DIR/<name>-<label>.pb.gz, when that is set.
+func (m *manager) profile(b *testing.B, name, label string) {
+	b.Helper()
+	dir := os.Getenv("BENCH_PROFILE_DIR")
+	if dir == "" || m.pprofAddr == "" {
+		return
+	}
+	resp, err := http.Get("http://" + m.pprofAddr + "/debug/pprof/" + name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	f, err := os.Create(filepath.Join(dir, name+"-"+label+".pb.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// families scrapes the manager's own metrics endpoint.
+func (m *manager) families(b *testing.B) map[string]*dto.MetricFamily {
 	b.Helper()
 	resp, err := http.Get("http://" + m.metricsAddr + "/metrics")
 	if err != nil {
@@ -218,8 +243,14 @@ func (m *manager) metric(b *testing.B, name string) map[string]float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return families
+}
+
+// metric sums a counter of the manager's own metrics.
+func (m *manager) metric(b *testing.B, name string) map[string]float64 {
+	b.Helper()
 	out := map[string]float64{}
-	if f := families[name]; f != nil {
+	if f := m.families(b)[name]; f != nil {
 		for _, m := range f.GetMetric() {
 			l := labels(m)
 			key := l["result"] + l["code"] + l["endpoint"]
@@ -240,17 +271,7 @@ func (m *manager) stop() {
 // seriesCount is how many series of a metric the manager exports now.
 func (m *manager) seriesCount(b *testing.B, name string) int {
 	b.Helper()
-	resp, err := http.Get("http://" + m.metricsAddr + "/metrics")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if f := families[name]; f != nil {
+	if f := m.families(b)[name]; f != nil {
 		return len(f.GetMetric())
 	}
 	return 0
@@ -272,12 +293,17 @@ func startManager(b *testing.B, c *cluster, boringURL string) *manager {
 		"--api-bind-address="+apiAddr,
 		"--zap-log-level=error",
 	)
+	pprofAddr := ""
+	if os.Getenv("BENCH_PROFILE_DIR") != "" {
+		pprofAddr = freeAddr(b)
+		cmd.Args = append(cmd.Args, "--pprof-bind-address="+pprofAddr)
+	}
 	cmd.Args = append(cmd.Args, strings.Fields(os.Getenv("MANAGER_ARGS"))...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	m := &manager{cmd: cmd, apiAddr: apiAddr, metricsAddr: metricsAddr}
+	m := &manager{cmd: cmd, apiAddr: apiAddr, metricsAddr: metricsAddr, pprofAddr: pprofAddr}
 	b.Cleanup(m.stop)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
