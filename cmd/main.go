@@ -117,7 +117,7 @@ func main() {
 		debug.SetGCPercent(50)
 	}
 
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	ctrl.SetLogger(operator.LazyValues(zap.New(zap.UseFlagOptions(&zapOpts))))
 	if err := run(o); err != nil {
 		setupLog.Error(err, "Manager exited with an error")
 		os.Exit(1)
