@@ -21,6 +21,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -124,12 +125,9 @@ func (r *SocialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	}
 
 	if !controllerutil.ContainsFinalizer(sa, boringv1alpha1.Finalizer) {
-		base := sa.DeepCopy()
-		controllerutil.AddFinalizer(sa, boringv1alpha1.Finalizer)
-		if err := r.Patch(ctx, sa, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		if err := r.addFinalizer(ctx, sa); err != nil {
+			return ctrl.Result{}, err
 		}
-		r.written.wroteOver(sa.UID, base.ResourceVersion)
 	}
 
 	original := sa.DeepCopy()
@@ -138,6 +136,26 @@ func (r *SocialAccountReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return ctrl.Result{}, errors.Join(syncErr, err)
 	}
 	return result, syncErr
+}
+
+// addFinalizer adds the finalizer with a merge patch written out directly
+// (finalizers and the resourceVersion it was read at, as an optimistic
+// lock) rather than diffed from two copies of the whole object: it is the
+// first write to every new SocialAccount.
+func (r *SocialAccountReconciler) addFinalizer(ctx context.Context, sa *boringv1alpha1.SocialAccount) error {
+	read := sa.ResourceVersion
+	controllerutil.AddFinalizer(sa, boringv1alpha1.Finalizer)
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"finalizers": sa.Finalizers, "resourceVersion": read,
+	}})
+	if err != nil {
+		return err
+	}
+	if err := r.Patch(ctx, sa, client.RawPatch(types.MergePatchType, patch)); err != nil {
+		return fmt.Errorf("adding finalizer: %w", err)
+	}
+	r.written.wroteOver(sa.UID, read)
+	return nil
 }
 
 // patchStatus writes status only when it changed, stamping lastSyncTime.
