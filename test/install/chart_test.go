@@ -236,3 +236,14 @@ func TestChartReadmeDocumentsEveryValue(t *testing.T) {
 		}
 	}
 }
+
+// TestSingleReplicaHasNoDisruptionBudget: a PodDisruptionBudget over one
+// replica would block every node drain.
+func TestSingleReplicaHasNoDisruptionBudget(t *testing.T) {
+	for _, o := range helmTemplate(t, "--set", "replicaCount=1", "--set", "leaderElection.enabled=false") {
+		if o.GetKind() == "PodDisruptionBudget" {
+			t.Fatalf("one replica got PodDisruptionBudget %s", o.GetName())
+		}
+	}
+	find(t, helmTemplate(t), "PodDisruptionBudget", "boring-operator-controller-manager")
+}
