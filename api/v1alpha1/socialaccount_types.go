@@ -63,6 +63,11 @@ const (
 	// for another mapping), before its finalizer is removed, so a retry
 	// never calls Boring twice. Its value is the account ID.
 	DisconnectHandledAnnotation = "boring.aiagent-me.com/disconnect-handled"
+	// ContentDigestAnnotation is written by the operator on each account-ID
+	// Secret: a digest of the content it wrote. With the Secret's
+	// managedFields showing that nobody else wrote to it, it lets a restarted
+	// operator trust the Secret without reading its data.
+	ContentDigestAnnotation = "boring.aiagent-me.com/content-digest"
 	// CredentialsFinalizer holds a credentials Secret while a SocialAccount
 	// that still has to disconnect uses it, so that deleting a namespace
 	// can always disconnect its accounts and finish.

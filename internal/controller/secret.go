@@ -29,6 +29,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -47,6 +48,9 @@ const fieldOwner = "boring-operator"
 type secretContent struct {
 	labels, annotations map[string]string
 	data                map[string]string
+	// sum is the digest of the content, also held in annotations under
+	// ContentDigestAnnotation.
+	sum string
 }
 
 // desiredSecret is the account-ID Secret's content for sa and the account
@@ -63,6 +67,9 @@ func desiredSecret(sa *boringv1alpha1.SocialAccount, acct *wire.Account) secretC
 		boringv1alpha1.SecretKeyPlatform:    string(acct.Platform),
 		boringv1alpha1.SecretKeyAccountName: acct.Name(),
 	}
+	delete(c.annotations, boringv1alpha1.ContentDigestAnnotation)
+	c.sum = c.digest()
+	c.annotations[boringv1alpha1.ContentDigestAnnotation] = c.sum
 	return c
 }
 
@@ -88,11 +95,11 @@ func (c secretContent) heldBy(current *corev1.Secret) bool {
 			return false
 		}
 	}
-	owned := appliedKeys(current.ManagedFields)
+	owned := ownedKeys(current.ManagedFields)
 	for _, kv := range []struct {
 		want, have map[string]string
 		owned      []string
-	}{{c.labels, current.Labels, owned["f:labels"]}, {c.annotations, current.Annotations, owned["f:annotations"]}} {
+	}{{c.labels, current.Labels, owned.labels}, {c.annotations, current.Annotations, owned.annotations}} {
 		for k, v := range kv.want {
 			if have, ok := kv.have[k]; !ok || have != v {
 				return false
@@ -107,29 +114,102 @@ func (c secretContent) heldBy(current *corev1.Secret) bool {
 	return true
 }
 
-// appliedKeys lists, per metadata map (f:labels, f:annotations), the keys
-// the operator's field manager wrote (by create or by apply).
-func appliedKeys(entries []metav1.ManagedFieldsEntry) map[string][]string {
-	out := map[string][]string{}
+// keys are the label, annotation and data keys of a Secret.
+type keys struct{ labels, annotations, data []string }
+
+// ownedKeys lists the label, annotation and data keys the operator's field
+// manager owns (wrote by create, patch or apply and nobody changed since).
+func ownedKeys(entries []metav1.ManagedFieldsEntry) keys {
+	var out keys
 	for _, e := range entries {
 		if e.Manager != fieldOwner || e.FieldsV1 == nil {
 			continue
 		}
 		var fields struct {
-			Metadata map[string]map[string]any `json:"f:metadata"`
+			Metadata struct {
+				Labels      map[string]any `json:"f:labels"`
+				Annotations map[string]any `json:"f:annotations"`
+			} `json:"f:metadata"`
+			Data map[string]any `json:"f:data"`
 		}
 		if json.Unmarshal(e.FieldsV1.GetRawBytes(), &fields) != nil {
 			continue
 		}
-		for m, keys := range fields.Metadata {
-			for k := range keys {
+		for _, m := range []struct {
+			from map[string]any
+			to   *[]string
+		}{{fields.Metadata.Labels, &out.labels}, {fields.Metadata.Annotations, &out.annotations}, {fields.Data, &out.data}} {
+			for k := range m.from {
 				if name, ok := strings.CutPrefix(k, "f:"); ok {
-					out[m] = append(out[m], name)
+					*m.to = append(*m.to, name)
 				}
 			}
 		}
 	}
 	return out
+}
+
+// digest names the key sets (each sorted and deduplicated).
+func (k keys) digest() string {
+	h := sha256.New()
+	for _, set := range [][]string{k.labels, k.annotations, k.data} {
+		for _, key := range slices.Compact(slices.Sorted(slices.Values(set))) {
+			_, _ = fmt.Fprintf(h, "%q;", key)
+		}
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// trustToken is what the cached metadata of a Secret holding exactly this
+// content, written by the operator alone, carries under trustedDigestKey.
+func (c secretContent) trustToken() string {
+	return c.sum + "/" + keys{
+		labels:      slices.Collect(maps.Keys(c.labels)),
+		annotations: slices.Collect(maps.Keys(c.annotations)),
+		data:        slices.Collect(maps.Keys(c.data)),
+	}.digest()
+}
+
+// trustedDigestKey is a key that exists only in the manager's cache, never
+// on a Secret: CachedSecretMetadata puts it on the cached metadata of an
+// account-ID Secret that only the operator has written.
+const trustedDigestKey = "boring.aiagent-me.com/cache-trusted-content"
+
+// CachedSecretMetadata is the cache transform of the operator's account-ID
+// Secrets. The cache holds their metadata only, without managedFields or
+// annotations (a Secret applied with client-side `kubectl apply` keeps its
+// whole content in one). When every managedFields entry is the operator's
+// own, it keeps, under trustedDigestKey, the content digest the operator
+// wrote (ContentDigestAnnotation) and a digest of the keys the operator
+// owns. A later write by anyone else adds their field manager; a key removed
+// by anyone drops out of the operator's owned keys. Either way the token no
+// longer matches and the Secret is read again, so a restarted operator
+// trusts only what it alone wrote, without reading the Secret's data.
+func CachedSecretMetadata(in any) (any, error) {
+	obj, err := apimeta.Accessor(in)
+	if err != nil {
+		return in, nil
+	}
+	token := ""
+	if sum := obj.GetAnnotations()[boringv1alpha1.ContentDigestAnnotation]; sum != "" && writtenOnlyByUs(obj.GetManagedFields()) {
+		token = sum + "/" + ownedKeys(obj.GetManagedFields()).digest()
+	}
+	obj.SetManagedFields(nil)
+	obj.SetAnnotations(nil)
+	if token != "" {
+		obj.SetAnnotations(map[string]string{trustedDigestKey: token})
+	}
+	return in, nil
+}
+
+func writtenOnlyByUs(entries []metav1.ManagedFieldsEntry) bool {
+	for _, e := range entries {
+		if e.Manager != fieldOwner || e.Subresource != "" {
+			return false
+		}
+	}
+	return len(entries) > 0
 }
 
 func (c secretContent) bytes() map[string][]byte {
@@ -157,9 +237,9 @@ func (c secretContent) secret(sa *boringv1alpha1.SocialAccount) *corev1.Secret {
 // desired keys set, and the labels and annotations the operator wrote
 // earlier but no longer wants removed. What others added stays.
 func (c secretContent) repair(current *corev1.Secret) {
-	owned := appliedKeys(current.ManagedFields)
-	current.Labels = c.merged(current.Labels, c.labels, owned["f:labels"])
-	current.Annotations = c.merged(current.Annotations, c.annotations, owned["f:annotations"])
+	owned := ownedKeys(current.ManagedFields)
+	current.Labels = c.merged(current.Labels, c.labels, owned.labels)
+	current.Annotations = c.merged(current.Annotations, c.annotations, owned.annotations)
 	if current.Data == nil {
 		current.Data = map[string][]byte{}
 	}
@@ -187,7 +267,7 @@ func (secretContent) merged(have, want map[string]string, owned []string) map[st
 func (r *SocialAccountReconciler) ensureSecret(ctx context.Context, sa *boringv1alpha1.SocialAccount, acct *wire.Account) (conflict bool, err error) {
 	want := desiredSecret(sa, acct)
 	key := types.NamespacedName{Namespace: sa.Namespace, Name: sa.EffectiveSecretName()}
-	sum := want.digest()
+	sum := want.sum
 
 	meta, err := r.secretMetadata(ctx, key)
 	switch {
@@ -202,7 +282,10 @@ func (r *SocialAccountReconciler) ensureSecret(ctx context.Context, sa *boringv1
 		return false, fmt.Errorf("reading Secret metadata: %w", err)
 	case !metav1.IsControlledBy(meta, sa):
 		return true, nil
-	case r.secrets.verified(key, meta.ResourceVersion, sum):
+	case r.secrets.verified(key, meta.ResourceVersion, sum),
+		meta.Annotations[trustedDigestKey] == want.trustToken():
+		// Verified by this process at this version, or (after a restart)
+		// written by the operator alone and still holding its content.
 		return false, nil
 	}
 

@@ -36,12 +36,17 @@ func TestSecretContent(t *testing.T) {
 		want.data[boringv1alpha1.SecretKeyAccountName] != "bakery" || want.labels[boringv1alpha1.ManagedByLabel] != boringv1alpha1.ManagedByValue {
 		t.Fatalf("desired content wrong: %+v", want)
 	}
-	if want.digest() != desiredSecret(sa, acct).digest() {
+	if want.sum != desiredSecret(sa, acct).sum || want.annotations[boringv1alpha1.ContentDigestAnnotation] != want.sum {
 		t.Fatal("the digest must be stable")
 	}
-	other := desiredSecret(sa, acct)
-	other.labels["team"] = "ops"
-	if other.digest() == want.digest() {
+	other := desiredSecret(sa, &wire.Account{AccountID: "a-2", Platform: wire.PlatformInstagram, IGUsername: "bakery"})
+	if other.sum == want.sum {
+		t.Fatal("a data change must change the digest")
+	}
+	sa.Spec.SecretTemplate.Labels["team"] = "ops"
+	other = desiredSecret(sa, acct)
+	sa.Spec.SecretTemplate.Labels["team"] = "growth"
+	if other.sum == want.sum {
 		t.Fatal("a label change must change the digest")
 	}
 

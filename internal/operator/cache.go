@@ -31,20 +31,23 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/controller"
 )
 
 // CacheOptions are the manager's cache options; every manager that runs
 // Setup must use them. Secrets are cached only when the operator wrote them
 // (its managed-by label), and only as metadata without annotations or
 // managedFields: a Secret applied with client-side `kubectl apply` keeps its
-// whole content in an annotation, which the cache must never hold.
+// whole content in an annotation, which the cache must never hold. The
+// operator's own Secrets keep one cache-only digest saying whether only the
+// operator has written them (controller.CachedSecretMetadata).
 func CacheOptions() cache.Options {
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {
 				Label:     labels.SelectorFromSet(labels.Set{boringv1alpha1.ManagedByLabel: boringv1alpha1.ManagedByValue}),
-				Transform: stripSecretMetadata,
+				Transform: controller.CachedSecretMetadata,
 			},
 		},
 	}
