@@ -51,5 +51,8 @@ func EnsureSecretAfterRestart(ctx context.Context, cached client.Client, apiRead
 	return r.ensureSecret(ctx, sa, acct)
 }
 
+// Transformed is the one managedFields entry CachedSecretMetadata leaves.
+var Transformed = transformed
+
 // FieldOwner is the field manager of the operator's Secret writes.
 const FieldOwner = fieldOwner

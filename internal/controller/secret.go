@@ -176,6 +176,13 @@ func (c secretContent) trustToken() string {
 // account-ID Secret that only the operator has written.
 const trustedDigestKey = "boring.aiagent-me.com/cache-trusted-content"
 
+// transformed marks metadata CachedSecretMetadata has already reduced. The
+// informer may hand it the same object twice (with streaming lists it does),
+// and the second time the managedFields it decided on are gone. An object
+// from the API server can never carry this entry: the server accepts only
+// the operations Apply and Update, so a Secret's writer cannot forge it.
+var transformed = metav1.ManagedFieldsEntry{Manager: fieldOwner, Operation: "CacheTransformed"}
+
 // CachedSecretMetadata is the cache transform of the operator's account-ID
 // Secrets. The cache holds their metadata only, without managedFields or
 // annotations (a Secret applied with client-side `kubectl apply` keeps its
@@ -191,11 +198,14 @@ func CachedSecretMetadata(in any) (any, error) {
 	if err != nil {
 		return in, nil
 	}
+	if mf := obj.GetManagedFields(); len(mf) == 1 && mf[0] == transformed {
+		return in, nil
+	}
 	token := ""
 	if sum := obj.GetAnnotations()[boringv1alpha1.ContentDigestAnnotation]; sum != "" && writtenOnlyByUs(obj.GetManagedFields()) {
 		token = sum + "/" + ownedKeys(obj.GetManagedFields()).digest()
 	}
-	obj.SetManagedFields(nil)
+	obj.SetManagedFields([]metav1.ManagedFieldsEntry{transformed})
 	obj.SetAnnotations(nil)
 	if token != "" {
 		obj.SetAnnotations(map[string]string{trustedDigestKey: token})

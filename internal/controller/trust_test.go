@@ -60,7 +60,7 @@ var _ = Describe("Trusting account-ID Secrets after a restart", func() {
 	// else would and checks the cached metadata stops vouching for the
 	// Secret (or, for a write that changes nothing, still does).
 	DescribeTable("vouches for a Secret only while the operator alone wrote it",
-		func(trusted bool, tamper func(s *corev1.Secret)) {
+		func(trusted bool, tamper func(s *corev1.Secret, token string)) {
 			sa := &boringv1alpha1.SocialAccount{ObjectMeta: metav1.ObjectMeta{Name: "ig", Namespace: ns, UID: "uid-1"},
 				Spec: boringv1alpha1.SocialAccountSpec{SecretTemplate: &boringv1alpha1.SecretTemplate{
 					Labels: map[string]string{"team": "growth"}, Annotations: map[string]string{"note": "hi"}}}}
@@ -71,10 +71,13 @@ var _ = Describe("Trusting account-ID Secrets after a restart", func() {
 			Expect(cachedMeta(s).Annotations).To(HaveKeyWithValue(controller.TrustedDigestKey, controller.TrustToken(sa, acct)),
 				"as the operator created it")
 
-			tamper(s)
+			tamper(s, controller.TrustToken(sa, acct))
 			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(s), s)).To(Succeed())
 			got := cachedMeta(s)
-			Expect(got.ManagedFields).To(BeEmpty())
+			Expect(got.ManagedFields).To(ConsistOf(controller.Transformed))
+			again, err := controller.CachedSecretMetadata(got.DeepCopy())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(again).To(Equal(got), "the informer may transform an object twice")
 			Expect(got.Annotations).NotTo(HaveKey("note"), "no annotation of the Secret's own is cached")
 			if trusted {
 				Expect(got.Annotations).To(HaveKeyWithValue(controller.TrustedDigestKey, controller.TrustToken(sa, acct)))
@@ -82,27 +85,39 @@ var _ = Describe("Trusting account-ID Secrets after a restart", func() {
 				Expect(got.Annotations[controller.TrustedDigestKey]).NotTo(Equal(controller.TrustToken(sa, acct)))
 			}
 		},
-		Entry("a value of the data changed", false, func(s *corev1.Secret) {
+		Entry("a value of the data changed", false, func(s *corev1.Secret, _ string) {
 			s.Data[boringv1alpha1.SecretKeyAccountID] = []byte("a-2")
 			Expect(k8sClient.Update(ctx, s, client.FieldOwner("someone-else"))).To(Succeed())
 		}),
-		Entry("a key of the data removed", false, func(s *corev1.Secret) {
+		Entry("a key of the data removed", false, func(s *corev1.Secret, _ string) {
 			patch := `[{"op":"remove","path":"/data/` + boringv1alpha1.SecretKeyPlatform + `"}]`
 			Expect(k8sClient.Patch(ctx, s, client.RawPatch(types.JSONPatchType, []byte(patch)), client.FieldOwner("someone-else"))).To(Succeed())
 		}),
-		Entry("the template's label removed", false, func(s *corev1.Secret) {
+		Entry("the template's label removed", false, func(s *corev1.Secret, _ string) {
 			patch := `[{"op":"remove","path":"/metadata/labels/team"}]`
 			Expect(k8sClient.Patch(ctx, s, client.RawPatch(types.JSONPatchType, []byte(patch)), client.FieldOwner("someone-else"))).To(Succeed())
 		}),
-		Entry("the digest annotation changed", false, func(s *corev1.Secret) {
+		Entry("the digest annotation changed", false, func(s *corev1.Secret, _ string) {
 			s.Annotations[boringv1alpha1.ContentDigestAnnotation] = "0000"
 			Expect(k8sClient.Update(ctx, s, client.FieldOwner("someone-else"))).To(Succeed())
 		}),
-		Entry("a label of somebody else's added", false, func(s *corev1.Secret) {
+		Entry("a label of somebody else's added", false, func(s *corev1.Secret, _ string) {
 			s.Labels["theirs"] = "x"
 			Expect(k8sClient.Update(ctx, s, client.FieldOwner("someone-else"))).To(Succeed())
 		}),
-		Entry("an update that changes nothing", true, func(s *corev1.Secret) {
+		Entry("managedFields stripped and the cache's own key forged", false, func(s *corev1.Secret, token string) {
+			By("the cache's own marker, which the API server does not keep (it is not a valid operation)")
+			forged := s.DeepCopy()
+			forged.ManagedFields = []metav1.ManagedFieldsEntry{controller.Transformed}
+			forged.Annotations[controller.TrustedDigestKey] = token
+			Expect(k8sClient.Update(ctx, forged, client.FieldOwner("someone-else"))).To(Succeed())
+			Expect(forged.ManagedFields).NotTo(ContainElement(controller.Transformed))
+			Expect(cachedMeta(forged).Annotations[controller.TrustedDigestKey]).NotTo(Equal(token))
+			By("an empty entry, which strips managedFields")
+			patch := `{"metadata":{"managedFields":[{}],"annotations":{"` + controller.TrustedDigestKey + `":"` + token + `"}}}`
+			Expect(k8sClient.Patch(ctx, s, client.RawPatch(types.MergePatchType, []byte(patch)), client.FieldOwner("someone-else"))).To(Succeed())
+		}),
+		Entry("an update that changes nothing", true, func(s *corev1.Secret, _ string) {
 			Expect(k8sClient.Update(ctx, s, client.FieldOwner("someone-else"))).To(Succeed())
 		}),
 	)
