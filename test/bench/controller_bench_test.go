@@ -95,6 +95,7 @@ func BenchmarkController(b *testing.B) {
 	for _, n := range sizes() {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
 			readies, bases, ratios := make([]float64, 0, runs(n)), make([]float64, 0, runs(n)), make([]float64, 0, runs(n))
+			var cpus, firsts, lats, baseLats []float64
 			for run := range runs(n) {
 				c := startCluster(b)
 				prepareNamespace(b, c)
@@ -103,26 +104,41 @@ func BenchmarkController(b *testing.B) {
 					b.Fatal(err)
 				}
 				before := c.requestCounts(b)
+				w0 := c.writeTime(b)
 				start := time.Now()
 				m := startManager(b, c, srv.URL())
-				waitReady(b, c, n, 20*time.Minute)
-				ready := time.Since(start)
+				var cpuProfile <-chan error
 				if run == 0 {
+					cpuProfile = m.profileCPU(envInt("BENCH_CPU_PROFILE_SECONDS", 8), fmt.Sprint(n))
+				}
+				firstReady := waitReady(b, c, n, 20*time.Minute)
+				ready := time.Since(start)
+				cpus = append(cpus, m.cpuSeconds(b))
+				firsts = append(firsts, firstReady.Sub(start).Seconds())
+				lats = append(lats, c.writeTime(b).meanSince(w0))
+				ws := captureWrites(b, c, benchNamespace)
+				if run == 0 {
+					if err := <-cpuProfile; err != nil {
+						b.Fatal(err)
+					}
 					firstRun(b, c, srv, m, n, before)
 				} else {
 					m.stop()
 				}
 				srv.Close()
 				_ = c.env.Stop()
-				base := baseline(b, n)
+				base, baseLat := baseline(b, ws)
+				baseLats = append(baseLats, baseLat)
 				readies, bases = append(readies, ready.Seconds()), append(bases, base.Seconds())
 				ratios = append(ratios, ready.Seconds()/base.Seconds())
 			}
 			b.ReportMetric(median(readies), "ready-s")
 			b.ReportMetric(median(bases), "baseline-s")
 			b.ReportMetric(median(ratios), "ratio")
-			report(b, "convergence.md", fmt.Sprintf("| %d | %d | %s | %s | %s |", n, len(readies),
-				spread(readies, "%.1f s"), spread(bases, "%.1f s"), spread(ratios, "%.2f")))
+			b.ReportMetric(median(cpus), "manager-cpu-s")
+			b.ReportMetric(median(firsts), "first-ready-s")
+			report(b, "convergence.md", fmt.Sprintf("| %d | %d | %s | %s | %s | %s | %s | %s | %s |", n, len(readies),
+				spread(readies, "%.1f s"), spread(firsts, "%.2f s"), spread(cpus, "%.1f s"), spread(lats, "%.1f ms"), spread(bases, "%.1f s"), spread(baseLats, "%.1f ms"), spread(ratios, "%.2f")))
 		})
 	}
 }
@@ -148,6 +164,7 @@ func firstRun(b *testing.B, c *cluster, srv *boringtest.Server, m *manager, n in
 	quiet := delta(q0, c.requestCounts(b), isWrite)
 	upstreamQuiet := srv.Count(boringtest.EndpointList) - u0
 	rss := m.peakRSS(b)
+	status := m.procStatus(b)
 	m.profile(b, "heap", fmt.Sprint(n))
 	m.profile(b, "allocs", fmt.Sprint(n))
 	reconciles := m.metric(b, "controller_runtime_reconcile_total")
@@ -164,8 +181,9 @@ func firstRun(b *testing.B, c *cluster, srv *boringtest.Server, m *manager, n in
 	b.ReportMetric(sum(quiet), "quiet-writes")
 	b.ReportMetric(float64(upstreamQuiet), "upstream/window")
 	b.ReportMetric(rss, "peak-RSS-MiB")
-	report(b, "controller.md", fmt.Sprintf("| %d | %d | %d | %.2f | %.2f | %.0f | %.0f MiB |",
-		n, upstreamCreate, upstreamQuiet, objectWrites/float64(n), events/float64(n), sum(quiet), rss))
+	report(b, "controller.md", fmt.Sprintf("| %d | %d | %d | %.2f | %.2f | %.0f | %.0f MiB | %.0f MiB (%.0f MiB anonymous, %.0f MiB the mapped binary) |",
+		n, upstreamCreate, upstreamQuiet, objectWrites/float64(n), events/float64(n), sum(quiet), rss,
+		status["VmRSS:"], status["RssAnon:"], status["RssFile:"]))
 	report(b, "controller-writes.md", fmt.Sprintf("| %d | %s | %s | %s |", n, describe(created), describe(quiet), describe(reconciles)))
 	report(b, "restart.md", restartRow)
 	if apiRow != "" {
@@ -447,6 +465,7 @@ func BenchmarkManyCredentials(b *testing.B) {
 	m := startManager(b, c, srv.URL())
 	waitReadyIn(b, c, "", n, 30*time.Minute)
 	ready := time.Since(start)
+	ws := captureWrites(b, c, "")
 	upstreamCreate := srv.Count(boringtest.EndpointList)
 	u0 := srv.Count(boringtest.EndpointList)
 	time.Sleep(quietWindow)
@@ -454,7 +473,7 @@ func BenchmarkManyCredentials(b *testing.B) {
 	rss := m.peakRSS(b)
 	m.stop()
 	_ = c.env.Stop()
-	base := baseline(b, n)
+	base, _ := baseline(b, ws)
 	ratio := ready.Seconds() / base.Seconds()
 	b.ReportMetric(ready.Seconds(), "ready-s")
 	b.ReportMetric(ratio, "ratio")

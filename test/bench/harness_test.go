@@ -24,6 +24,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -31,6 +32,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,8 +131,8 @@ func startCluster(b *testing.B) *cluster {
 	return c
 }
 
-// requestCounts reads apiserver_request_total, keyed "VERB resource[/sub]".
-func (c *cluster) requestCounts(b *testing.B) map[string]float64 {
+// serverMetrics scrapes the API server's own metrics.
+func (c *cluster) serverMetrics(b *testing.B) map[string]*dto.MetricFamily {
 	b.Helper()
 	raw, err := c.raw.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
 	if err != nil {
@@ -141,6 +143,40 @@ func (c *cluster) requestCounts(b *testing.B) map[string]float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return families
+}
+
+// writeTime is the API server's time spent on writes so far: sum and count
+// of apiserver_request_duration_seconds over write verbs.
+type writeTime struct{ sum, count float64 }
+
+func (c *cluster) writeTime(b *testing.B) writeTime {
+	b.Helper()
+	var w writeTime
+	if f := c.serverMetrics(b)["apiserver_request_duration_seconds"]; f != nil {
+		for _, m := range f.GetMetric() {
+			l := labels(m)
+			if isWrite(l["verb"] + " " + l["resource"]) {
+				w.sum += m.GetHistogram().GetSampleSum()
+				w.count += float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	return w
+}
+
+// meanSince is the mean write latency since before, in milliseconds.
+func (w writeTime) meanSince(before writeTime) float64 {
+	if n := w.count - before.count; n > 0 {
+		return (w.sum - before.sum) / n * 1000
+	}
+	return 0
+}
+
+// requestCounts reads apiserver_request_total, keyed "VERB resource[/sub]".
+func (c *cluster) requestCounts(b *testing.B) map[string]float64 {
+	b.Helper()
+	families := c.serverMetrics(b)
 	out := map[string]float64{}
 	f := families["apiserver_request_total"]
 	if f == nil {
@@ -211,24 +247,56 @@ type manager struct {
 // $BENCH_PROFILE_DIR/<name>-<label>.pb.gz, when that is set.
 func (m *manager) profile(b *testing.B, name, label string) {
 	b.Helper()
+	if err := m.saveProfile(name, name, label); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// profileCPU starts a CPU profile of the manager's first seconds in the
+// background (BENCH_PROFILE_DIR only); wait for the returned channel before
+// stopping the manager.
+func (m *manager) profileCPU(seconds int, label string) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- m.saveProfile("profile?seconds="+strconv.Itoa(seconds), "cpu", label) }()
+	return done
+}
+
+func (m *manager) saveProfile(query, name, label string) error {
 	dir := os.Getenv("BENCH_PROFILE_DIR")
 	if dir == "" || m.pprofAddr == "" {
-		return
+		return nil
 	}
-	resp, err := http.Get("http://" + m.pprofAddr + "/debug/pprof/" + name)
+	resp, err := http.Get("http://" + m.pprofAddr + "/debug/pprof/" + query)
 	if err != nil {
-		b.Fatal(err)
+		return err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	f, err := os.Create(filepath.Join(dir, name+"-"+label+".pb.gz"))
 	if err != nil {
-		b.Fatal(err)
+		return err
 	}
 	defer func() { _ = f.Close() }()
-	if _, err := io.Copy(f, resp.Body); err != nil {
+	_, err = io.Copy(f, resp.Body)
+	return err
+}
+
+// cpuSeconds is the CPU time (user + system) the manager has used so far.
+func (m *manager) cpuSeconds(b *testing.B) float64 {
+	b.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", m.cmd.Process.Pid))
+	if err != nil {
 		b.Fatal(err)
 	}
+	// Fields after the command name, which ends at the last ')'.
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / clockTicks
 }
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every
+// Linux the bench runs on.
+const clockTicks = 100
 
 // families scrapes the manager's own metrics endpoint.
 func (m *manager) families(b *testing.B) map[string]*dto.MetricFamily {
@@ -323,18 +391,26 @@ func startManager(b *testing.B, c *cluster, boringURL string) *manager {
 // peakRSS is the manager's high-water resident set, in MiB.
 func (m *manager) peakRSS(b *testing.B) float64 {
 	b.Helper()
+	return m.procStatus(b)["VmHWM:"]
+}
+
+// procStatus reads the manager's /proc/<pid>/status memory lines, in MiB
+// (VmHWM: peak resident; RssAnon: heap, stacks; RssFile: the mapped binary).
+func (m *manager) procStatus(b *testing.B) map[string]float64 {
+	b.Helper()
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", m.cmd.Process.Pid))
 	if err != nil {
 		b.Fatal(err)
 	}
+	out := map[string]float64{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == "VmHWM:" {
+		if f := strings.Fields(sc.Text()); len(f) == 3 && f[2] == "kB" {
 			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
+			out[f[0]] = kb / 1024
 		}
 	}
-	return 0
+	return out
 }
 
 func freeAddr(b *testing.B) string {
@@ -421,31 +497,50 @@ func createSocialAccounts(c *cluster, n int, refresh time.Duration, byPlatformID
 	})
 }
 
-// waitReady watches until n SocialAccounts are Ready. A watch, not a
-// polling list: listing thousands of objects every few hundred milliseconds
-// would load the API server more than the controller does.
-func waitReady(b *testing.B, c *cluster, n int, timeout time.Duration) {
+// waitReady watches until n SocialAccounts are Ready and returns when the
+// first one was. A watch, not a polling list: listing thousands of objects
+// every few hundred milliseconds would load the API server more than the
+// controller does.
+func waitReady(b *testing.B, c *cluster, n int, timeout time.Duration) time.Time {
 	b.Helper()
-	waitReadyIn(b, c, benchNamespace, n, timeout)
+	return waitReadyIn(b, c, benchNamespace, n, timeout)
 }
 
 // waitReadyIn is waitReady in one namespace, or in all ("").
-func waitReadyIn(b *testing.B, c *cluster, ns string, n int, timeout time.Duration) {
+func waitReadyIn(b *testing.B, c *cluster, ns string, n int, timeout time.Duration) time.Time {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	ready := map[string]bool{}
-	var list boringv1alpha1.SocialAccountList
-	if err := c.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+	first, err := watchReady(ctx, c, ns, n)
+	if err != nil {
 		b.Fatal(err)
 	}
-	for _, sa := range list.Items {
-		ready[sa.Namespace+"/"+sa.Name] = meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionReady)
+	return first
+}
+
+// watchReady lists and then watches the SocialAccounts of ns until n are
+// Ready, and returns when the first one was.
+func watchReady(ctx context.Context, c *cluster, ns string, n int) (time.Time, error) {
+	ready := map[string]bool{}
+	var first time.Time
+	mark := func(sa *boringv1alpha1.SocialAccount) {
+		r := meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionReady)
+		if r && first.IsZero() {
+			first = time.Now()
+		}
+		ready[sa.Namespace+"/"+sa.Name] = r
+	}
+	var list boringv1alpha1.SocialAccountList
+	if err := c.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		return first, err
+	}
+	for i := range list.Items {
+		mark(&list.Items[i])
 	}
 	w, err := c.watcher.Watch(ctx, &boringv1alpha1.SocialAccountList{},
 		client.InNamespace(ns), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
 	if err != nil {
-		b.Fatal(err)
+		return first, err
 	}
 	defer w.Stop()
 	count := func() int {
@@ -460,26 +555,91 @@ func waitReadyIn(b *testing.B, c *cluster, ns string, n int, timeout time.Durati
 	for count() < n {
 		select {
 		case <-ctx.Done():
-			b.Fatalf("%d of %d Ready after %s", count(), n, timeout)
+			return first, fmt.Errorf("%d of %d Ready: %w", count(), n, ctx.Err())
 		case ev, ok := <-w.ResultChan():
 			if !ok {
-				b.Fatal("watch closed")
+				return first, errors.New("watch closed")
 			}
 			if sa, ok := ev.Object.(*boringv1alpha1.SocialAccount); ok {
-				ready[sa.Namespace+"/"+sa.Name] = meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionReady)
+				mark(sa)
 			}
 		}
 	}
+	return first, nil
 }
 
-// baseline times a plain client doing the manager's writes for n
-// SocialAccounts that already exist, without any controller logic: per
-// account, at the manager's concurrency, the finalizer patch, the Secret, the
-// status patch and the event. It runs on its own fresh control plane so
-// nothing else competes, and its SocialAccounts are created before the clock
-// starts, as the manager's are.
-func baseline(b *testing.B, n int) time.Duration {
+// written is what the manager wrote for one SocialAccount: its spec and
+// status, its account-ID Secret and its event.
+type written struct {
+	spec   boringv1alpha1.SocialAccountSpec
+	status boringv1alpha1.SocialAccountStatus
+	secret *corev1.Secret
+	event  *eventsv1.Event
+}
+
+// captureWrites reads back what the manager wrote for the SocialAccounts in
+// ns ("" for all), in a stable order, so the baseline can write the same
+// bytes: the same status, the same Secret content and the same event.
+func captureWrites(b *testing.B, c *cluster, ns string) []written {
 	b.Helper()
+	ctx := context.Background()
+	var sas boringv1alpha1.SocialAccountList
+	var secrets corev1.SecretList
+	var evs eventsv1.EventList
+	for _, l := range []struct {
+		list client.ObjectList
+		opts []client.ListOption
+	}{
+		{&sas, []client.ListOption{client.InNamespace(ns)}},
+		{&secrets, []client.ListOption{client.InNamespace(ns), client.MatchingLabels{boringv1alpha1.ManagedByLabel: boringv1alpha1.ManagedByValue}}},
+		{&evs, []client.ListOption{client.InNamespace(ns)}},
+	} {
+		if err := c.client.List(ctx, l.list, l.opts...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	secretOf := map[string]*corev1.Secret{}
+	for i := range secrets.Items {
+		secretOf[secrets.Items[i].Namespace+"/"+secrets.Items[i].Name] = &secrets.Items[i]
+	}
+	eventOf := map[string]*eventsv1.Event{}
+	for i := range evs.Items {
+		e := &evs.Items[i]
+		if key := e.Regarding.Namespace + "/" + e.Regarding.Name; e.Regarding.Kind == "SocialAccount" && eventOf[key] == nil {
+			eventOf[key] = e
+		}
+	}
+	if len(evs.Items) == 0 {
+		b.Fatal("the manager wrote no event")
+	}
+	out := make([]written, 0, len(sas.Items))
+	for _, sa := range sas.Items {
+		key := sa.Namespace + "/" + sa.Name
+		w := written{spec: sa.Spec, status: sa.Status, secret: secretOf[sa.Namespace+"/"+sa.EffectiveSecretName()], event: eventOf[key]}
+		if w.secret == nil {
+			b.Fatalf("no Secret for SocialAccount %s", key)
+		}
+		if w.event == nil { // events are sent in the background; one may still be on its way
+			w.event = &evs.Items[0]
+		}
+		out = append(out, w)
+	}
+	slices.SortFunc(out, func(a, b written) int {
+		return strings.Compare(a.secret.Namespace+a.secret.Name, b.secret.Namespace+b.secret.Name)
+	})
+	return out
+}
+
+// baseline times a plain client doing the manager's writes for SocialAccounts
+// that already exist, without any controller logic: per account, at the
+// manager's concurrency, the finalizer patch, the Secret, the status patch
+// and the event, each with the content the manager wrote (captureWrites). It
+// runs on its own fresh control plane so nothing else competes, and its
+// SocialAccounts are created before the clock starts, as the manager's are.
+// It returns the span and the API server's mean write latency in it (ms).
+func baseline(b *testing.B, ws []written) (time.Duration, float64) {
+	b.Helper()
+	n := len(ws)
 	c := startCluster(b)
 	defer func() { _ = c.env.Stop() }()
 	ctx := context.Background()
@@ -491,45 +651,68 @@ func baseline(b *testing.B, n int) time.Duration {
 	if err := parallel(n, func(i int) error {
 		sas[i] = &boringv1alpha1.SocialAccount{
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("sa-%06d", i), Namespace: ns},
-			Spec: boringv1alpha1.SocialAccountSpec{AccountID: accountID(i),
-				CredentialsRef: &boringv1alpha1.CredentialsReference{Name: "boring-session"}},
+			Spec:       ws[i].spec,
 		}
 		return c.client.Create(ctx, sas[i])
 	}); err != nil {
 		b.Fatal(err)
 	}
+	w0 := c.writeTime(b)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
+	defer cancel()
 	start := time.Now()
-	if err := parallel(n, func(i int) error {
-		sa := sas[i]
+	// The span ends as the manager's does: when a watch has seen every
+	// SocialAccount Ready.
+	wrote := make(chan error, 1)
+	go func() {
+		err := writeAsManager(ctx, c, ns, sas, ws)
+		if err != nil {
+			cancel()
+		}
+		wrote <- err
+	}()
+	_, watchErr := watchReady(ctx, c, ns, n)
+	if err := <-wrote; err != nil {
+		b.Fatal(err)
+	}
+	if watchErr != nil {
+		b.Fatal(watchErr)
+	}
+	return time.Since(start), c.writeTime(b).meanSince(w0)
+}
+
+// writeAsManager writes, at the manager's concurrency, what the manager
+// wrote for each SocialAccount.
+func writeAsManager(ctx context.Context, c *cluster, ns string, sas []*boringv1alpha1.SocialAccount, ws []written) error {
+	return parallel(len(sas), func(i int) error {
+		sa, w := sas[i], ws[i]
 		base := sa.DeepCopy()
 		sa.Finalizers = []string{boringv1alpha1.Finalizer}
 		if err := c.client.Patch(ctx, sa, client.MergeFrom(base)); err != nil {
 			return err
 		}
+		ref := metav1.NewControllerRef(sa, boringv1alpha1.GroupVersion.WithKind("SocialAccount"))
 		if err := c.client.Create(ctx, &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: sa.Name, Namespace: ns},
-			Data:       map[string][]byte{"ACCOUNT_ID": []byte(accountID(i))},
-		}); err != nil {
+			ObjectMeta: metav1.ObjectMeta{Name: sa.Name, Namespace: ns, Labels: w.secret.Labels, Annotations: w.secret.Annotations,
+				OwnerReferences: []metav1.OwnerReference{*ref}},
+			Type: w.secret.Type,
+			Data: w.secret.Data,
+		}, client.FieldOwner("boring-operator")); err != nil {
 			return err
 		}
 		base = sa.DeepCopy()
-		sa.Status.Platform = boringv1alpha1.PlatformInstagram
-		sa.Status.ObservedGeneration = sa.Generation
-		meta.SetStatusCondition(&sa.Status.Conditions, metav1.Condition{Type: boringv1alpha1.ConditionReady,
-			Status: metav1.ConditionTrue, Reason: boringv1alpha1.ReasonTokenValid, Message: "Token is valid"})
+		sa.Status = *w.status.DeepCopy()
 		if err := c.client.Status().Patch(ctx, sa, client.MergeFrom(base)); err != nil {
 			return err
 		}
-		return c.client.Create(ctx, &eventsv1.Event{
-			ObjectMeta: metav1.ObjectMeta{GenerateName: sa.Name + "-", Namespace: ns},
-			EventTime:  metav1.NewMicroTime(time.Now()), Type: corev1.EventTypeNormal,
-			Reason: "Synced", Action: "Sync", Note: "baseline", ReportingController: "bench", ReportingInstance: "bench",
-			Regarding: corev1.ObjectReference{Kind: "SocialAccount", Namespace: ns, Name: sa.Name},
-		})
-	}); err != nil {
-		b.Fatal(err)
-	}
-	return time.Since(start)
+		ev := w.event.DeepCopy()
+		now := time.Now()
+		ev.ObjectMeta = metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", sa.Name, now.UnixNano()), Namespace: ns}
+		ev.EventTime = metav1.NewMicroTime(now)
+		ev.Regarding = corev1.ObjectReference{Kind: "SocialAccount", APIVersion: boringv1alpha1.GroupVersion.String(),
+			Namespace: ns, Name: sa.Name, UID: sa.UID, ResourceVersion: sa.ResourceVersion}
+		return c.client.Create(ctx, ev)
+	})
 }
 
 // report appends a markdown row to $BENCH_REPORT, if set.
