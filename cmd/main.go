@@ -35,7 +35,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
@@ -135,7 +134,7 @@ func run(o options) error {
 		TLSOpts:       tlsOpts,
 	}
 	if o.metricsSecure {
-		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+		metricsOpts.FilterProvider = operator.MetricsAuth
 	}
 
 	defaultCreds, err := parseNamespacedName(o.defaultCredentials)

@@ -179,7 +179,26 @@ func (a *Reviewer) forUs(audiences []string) bool {
 // Allowed reports whether caller may do verb on SocialAccounts in namespace
 // ("" meaning every namespace).
 func (a *Reviewer) Allowed(ctx context.Context, caller *Caller, verb, namespace string) (bool, error) {
-	key := caller.key + "/" + verb + "/" + namespace
+	return a.review(ctx, caller, "resource/"+verb+"/"+namespace, func(spec *authzv1.SubjectAccessReviewSpec) {
+		spec.ResourceAttributes = &authzv1.ResourceAttributes{
+			Namespace: namespace, Verb: verb,
+			Group: boringv1alpha1.GroupVersion.Group, Resource: "socialaccounts",
+		}
+	})
+}
+
+// AllowedPath reports whether caller may do verb (get, post, ...) on a
+// non-resource URL path such as /metrics.
+func (a *Reviewer) AllowedPath(ctx context.Context, caller *Caller, verb, path string) (bool, error) {
+	return a.review(ctx, caller, "path/"+verb+"/"+path, func(spec *authzv1.SubjectAccessReviewSpec) {
+		spec.NonResourceAttributes = &authzv1.NonResourceAttributes{Path: path, Verb: verb}
+	})
+}
+
+// review asks the API server, through a SubjectAccessReview with the
+// caller's identity and what attrs sets, once per key and TTL.
+func (a *Reviewer) review(ctx context.Context, caller *Caller, what string, attrs func(*authzv1.SubjectAccessReviewSpec)) (bool, error) {
+	key := caller.key + "/" + what
 	if allowed, ok := a.authz.get(key); ok {
 		return allowed, nil
 	}
@@ -193,11 +212,8 @@ func (a *Reviewer) Allowed(ctx context.Context, caller *Caller, verb, namespace 
 		}
 		review := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
 			User: caller.Username, UID: caller.UID, Groups: caller.Groups, Extra: extra,
-			ResourceAttributes: &authzv1.ResourceAttributes{
-				Namespace: namespace, Verb: verb,
-				Group: boringv1alpha1.GroupVersion.Group, Resource: "socialaccounts",
-			},
 		}}
+		attrs(&review.Spec)
 		if err := a.client.Create(ctx, review); err != nil {
 			return nil, fmt.Errorf("creating SubjectAccessReview: %w", err)
 		}
