@@ -65,9 +65,10 @@ MANAGER_BIN="$root/bin/manager" BENCH_REPORT_DIR="$work" \
 	if [ -s "$work/many.md" ]; then
 		echo "## Many credentials (BenchmarkManyCredentials, BENCH_MANY_CREDENTIALS=1)"
 		echo
-		echo "SocialAccounts spread over namespaces, each with its own credentials Secret and Boring session."
+		echo "SocialAccounts spread over namespaces, each with its own credentials Secret and Boring session, refreshInterval 1m;"
+		echo "the baseline writes what the manager wrote, as above. Single run."
 		echo
-		echo "| N | credentials | manager: start to all Ready | baseline | ratio | upstream lists at start | upstream lists in a quiet window (target = credentials) | manager peak RSS (target < 150 MiB) |"
+		echo "| N | credentials | manager: start to all Ready | baseline | ratio | upstream lists at start | upstream lists in one 1m refresh window after all Ready (target = credentials) | manager peak RSS (target < 150 MiB) |"
 		echo "|---|---|---|---|---|---|---|---|"
 		cat "$work/many.md"
 		echo
@@ -80,7 +81,8 @@ MANAGER_BIN="$root/bin/manager" BENCH_REPORT_DIR="$work" \
 	echo
 	echo "## Account API: GET /api/accounts, 1,000 visible SocialAccounts, 50 clients, 10 s, loopback (single run)"
 	echo
-	echo "Next to it, in the same run, a static handler serving the same bytes on the same loopback to the same clients."
+	echo "Next to it, in the same run, a static handler serving the same bytes, in a process of its own as the manager is, on the"
+	echo "same loopback to the same clients."
 	echo
 	echo "| SocialAccounts | clients | API requests/s | API p50 | API p99 | failures | static requests/s | static p50 | static p99 | API / static (target >= 0.8) | API-server requests during the API run | of which |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"

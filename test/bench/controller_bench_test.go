@@ -21,7 +21,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -311,20 +310,10 @@ func benchAccountAPI(b *testing.B, c *cluster, m *manager) string {
 	during := delta(before, c.requestCounts(b), func(k string) bool { return !strings.HasSuffix(k, " leases") })
 	reviews := during["POST tokenreviews"] + during["POST subjectaccessreviews"]
 
-	// The same bytes from a handler that does nothing else, on the same
-	// loopback, with the same clients, right after.
-	static := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(answer)
-	}), ReadHeaderTimeout: 5 * time.Second}
-	staticAddr := freeAddr(b)
-	ln, err := net.Listen("tcp", staticAddr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	go func() { _ = static.Serve(ln) }()
-	defer func() { _ = static.Close() }()
-	staticURL := "http://" + staticAddr + "/api/accounts"
+	// The same bytes from a handler that does nothing else, in a process of
+	// its own as the manager is, on the same loopback, with the same
+	// clients, right after.
+	staticURL := startStaticServer(b, answer) + "/api/accounts"
 	if code, body, err := get(staticURL); err != nil || code != http.StatusOK || !bytes.Equal(body, answer) {
 		b.Fatalf("static handler warm-up: %d, %v", code, err)
 	}
@@ -467,8 +456,9 @@ func BenchmarkManyCredentials(b *testing.B) {
 	ready := time.Since(start)
 	ws := captureWrites(b, c, "")
 	upstreamCreate := srv.Count(boringtest.EndpointList)
+	// Exactly one refresh interval: each credential's list is due once in it.
 	u0 := srv.Count(boringtest.EndpointList)
-	time.Sleep(quietWindow)
+	time.Sleep(time.Minute)
 	upstreamQuiet := srv.Count(boringtest.EndpointList) - u0
 	rss := m.peakRSS(b)
 	m.stop()

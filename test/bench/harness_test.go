@@ -79,6 +79,56 @@ type cluster struct {
 	kubeconfig string
 }
 
+// TestMain lets the test binary serve as the static handler of the account
+// API comparison (startStaticServer): a process of its own, as the manager is.
+func TestMain(m *testing.M) {
+	if addr := os.Getenv("BENCH_STATIC_ADDR"); addr != "" {
+		serveStatic(addr, os.Getenv("BENCH_STATIC_FILE"))
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func serveStatic(addr, file string) {
+	answer, err := os.ReadFile(file)
+	if err != nil {
+		panic(err)
+	}
+	srv := &http.Server{Addr: addr, ReadHeaderTimeout: 5 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(answer)
+		})}
+	_ = srv.ListenAndServe()
+}
+
+// startStaticServer runs this test binary as a server answering every
+// request with answer, and returns its base URL.
+func startStaticServer(b *testing.B, answer []byte) string {
+	b.Helper()
+	file := filepath.Join(b.TempDir(), "answer.json")
+	if err := os.WriteFile(file, answer, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	addr := freeAddr(b)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "BENCH_STATIC_ADDR="+addr, "BENCH_STATIC_FILE="+file)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = conn.Close()
+			return "http://" + addr
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("the static server did not start")
+		}
+	}
+}
+
 func init() {
 	// envtest logs through controller-runtime; the benchmark prints tables only.
 	logf.SetLogger(logr.Discard())
