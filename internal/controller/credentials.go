@@ -101,13 +101,19 @@ func (r *SocialAccountReconciler) readSession(ctx context.Context, creds credent
 	if v, ok := r.secrets.session(creds.secret, meta.ResourceVersion, creds.key); ok {
 		return v, nil
 	}
-	secret := &corev1.Secret{}
-	if err := r.APIReader.Get(ctx, creds.secret, secret); err != nil {
+	// The workers that miss the same Secret at once (every SocialAccount of
+	// a credential, after a start or a rotation) share one read.
+	v, err, _ := r.sessionReads.Do(creds.secret.String()+"@"+meta.ResourceVersion, func() (any, error) {
+		secret := &corev1.Secret{}
+		return secret, r.APIReader.Get(ctx, creds.secret, secret)
+	})
+	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return "", &errCredentialsMissing{fmt.Sprintf("credentials Secret %s not found", creds.secret)}
 		}
 		return "", fmt.Errorf("reading credentials Secret: %w", err)
 	}
+	secret := v.(*corev1.Secret)
 	value := secret.Data[creds.key]
 	r.secrets.rememberSession(creds.secret, secret.ResourceVersion, creds.key, boring.Session(value))
 	if len(value) == 0 {

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	"golang.org/x/sync/singleflight"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -96,6 +97,9 @@ type SocialAccountReconciler struct {
 
 	secrets *secretVersions
 	written *ownWrites
+	// sessionReads shares one read of a credentials Secret between the
+	// workers that need it at the same time.
+	sessionReads singleflight.Group
 }
 
 // +kubebuilder:rbac:groups=boring.aiagent-me.com,resources=socialaccounts,verbs=get;list;watch;patch;delete
