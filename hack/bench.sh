@@ -42,7 +42,7 @@ MANAGER_BIN="$root/bin/manager" BENCH_REPORT_DIR="$work" \
 	echo "First run of each size: writes and upstream calls (the kube-apiserver's own \`apiserver_request_total\`"
 	echo "counters; upstream requests counted by the Boring stand-in) and the manager's peak RSS (VmHWM)."
 	echo
-	echo "| N | upstream lists at start | upstream lists in a quiet 70 s window (target 1 per 1m refresh) | object writes per SA at start (target <= 3) | events per SA | writes in the quiet window (target 0) | manager peak RSS (target < 100 MiB at 5,000) | RSS after the quiet window |"
+	echo "| N | upstream lists at start | upstream lists in a quiet 1m window (target 1 per 1m refresh) | object writes per SA at start (target <= 3) | events per SA | writes in the quiet window (target 0) | manager peak RSS (target < 100 MiB at 5,000) | RSS after the quiet window |"
 	echo "|---|---|---|---|---|---|---|---|"
 	cat "$work/controller.md"
 	echo
@@ -68,14 +68,14 @@ MANAGER_BIN="$root/bin/manager" BENCH_REPORT_DIR="$work" \
 		echo "SocialAccounts spread over namespaces, each with its own credentials Secret and Boring session, refreshInterval 1m;"
 		echo "the baseline writes what the manager wrote, as above. Single run."
 		echo
-		echo "| N | credentials | manager: start to all Ready | baseline | ratio | upstream lists at start | upstream lists in one 1m refresh window after all Ready (target = credentials) | manager peak RSS (target < 150 MiB) |"
+		echo "| N | credentials | manager: start to all Ready | baseline | ratio | upstream lists at start | upstream lists in a quiet 1m window after all Ready (target = credentials) | manager peak RSS (target < 150 MiB) |"
 		echo "|---|---|---|---|---|---|---|---|"
 		cat "$work/many.md"
 		echo
 	fi
 	echo "## Mapping by platformAccountID (test/bench BenchmarkPlatformMapping, one credential, refreshInterval 1m)"
 	echo
-	echo "| N | all Ready | upstream lists at creation | upstream lists in a quiet 70 s window (target 1 per 1m refresh) |"
+	echo "| N | all Ready | upstream lists at creation | upstream lists in a quiet 1m window (target 1 per 1m refresh) |"
 	echo "|---|---|---|---|"
 	cat "$work/platform.md"
 	echo
