@@ -52,6 +52,14 @@ func cachedMeta(s *corev1.Secret) *metav1.PartialObjectMetadata {
 	return out.(*metav1.PartialObjectMetadata)
 }
 
+// inCache is a Secret's metadata as the manager's cache holds it.
+func inCache(g Gomega, key types.NamespacedName) *metav1.PartialObjectMetadata {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	g.Expect(mgrCache.Get(ctx, key, m)).To(Succeed())
+	return m
+}
+
 var _ = Describe("Trusting account-ID Secrets after a restart", func() {
 	var ns string
 	BeforeEach(func() { ns = newNamespace() })
@@ -148,10 +156,7 @@ var _ = Describe("Trusting account-ID Secrets after a restart", func() {
 		key := types.NamespacedName{Namespace: ns, Name: sa.EffectiveSecretName()}
 		before := getSecret(Default, ns, key.Name).ResourceVersion
 		Eventually(func(g Gomega) {
-			m := &metav1.PartialObjectMetadata{}
-			m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-			g.Expect(mgrCache.Get(ctx, key, m)).To(Succeed())
-			g.Expect(m.ResourceVersion).To(Equal(before))
+			g.Expect(inCache(g, key).ResourceVersion).To(Equal(before))
 		}).Should(Succeed())
 
 		conflict, err := controller.EnsureSecretAfterRestart(ctx, cached, reader, sa, acct)
@@ -164,9 +169,7 @@ var _ = Describe("Trusting account-ID Secrets after a restart", func() {
 		s.Labels["theirs"] = "x"
 		Expect(k8sClient.Update(ctx, s, client.FieldOwner("someone-else"))).To(Succeed())
 		Eventually(func(g Gomega) {
-			m := &metav1.PartialObjectMetadata{}
-			m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-			g.Expect(mgrCache.Get(ctx, key, m)).To(Succeed())
+			m := inCache(g, key)
 			g.Expect(m.ResourceVersion).To(Equal(s.ResourceVersion))
 			g.Expect(m.Annotations).NotTo(HaveKey(controller.TrustedDigestKey))
 		}).Should(Succeed())
