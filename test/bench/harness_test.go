@@ -118,13 +118,20 @@ func startStaticServer(b *testing.B, answer []byte) string {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	waitListening(b, addr, 30*time.Second, "the static server")
+	return "http://" + addr
+}
+
+// waitListening waits until addr accepts connections.
+func waitListening(b *testing.B, addr string, timeout time.Duration, what string) {
+	b.Helper()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(50 * time.Millisecond) {
 		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			_ = conn.Close()
-			return "http://" + addr
+			return
 		}
 		if time.Now().After(deadline) {
-			b.Fatal("the static server did not start")
+			b.Fatalf("%s did not start", what)
 		}
 	}
 }
@@ -423,18 +430,7 @@ func startManager(b *testing.B, c *cluster, boringURL string) *manager {
 	}
 	m := &manager{cmd: cmd, apiAddr: apiAddr, metricsAddr: metricsAddr, pprofAddr: pprofAddr}
 	b.Cleanup(m.stop)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", apiAddr, time.Second)
-		if err == nil {
-			_ = conn.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatal("the manager did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitListening(b, apiAddr, 60*time.Second, "the manager")
 	return m
 }
 
