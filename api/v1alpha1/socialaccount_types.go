@@ -63,11 +63,6 @@ const (
 	// for another mapping), before its finalizer is removed, so a retry
 	// never calls Boring twice. Its value is the account ID.
 	DisconnectHandledAnnotation = "boring.aiagent-me.com/disconnect-handled"
-	// ContentDigestAnnotation is written by the operator on each account-ID
-	// Secret: a digest of the content it wrote. With the Secret's
-	// managedFields showing that nobody else wrote to it, it lets a restarted
-	// operator trust the Secret without reading its data.
-	ContentDigestAnnotation = "boring.aiagent-me.com/content-digest"
 	// CredentialsFinalizer holds a credentials Secret while a SocialAccount
 	// that still has to disconnect uses it, so that deleting a namespace
 	// can always disconnect its accounts and finish.
@@ -111,6 +106,10 @@ const (
 	ReasonSecretConflict   = "SecretConflict"
 	ReasonPending          = "Pending"
 	ReasonDisconnectFailed = "DisconnectFailed"
+	// ReasonDisconnectBlocked: whether another SocialAccount keeps the
+	// account could not be decided (an API server error), so the
+	// disconnect waits; it never goes ahead on a guess.
+	ReasonDisconnectBlocked = "DisconnectBlocked"
 	// ReasonAccountReconnected: spec.accountID is no longer listed, but the
 	// same platform account is, under a new account_id.
 	ReasonAccountReconnected = "AccountReconnected"
@@ -139,14 +138,20 @@ const (
 	EventSynced                 = "Synced"
 	EventDisconnected           = "Disconnected"
 	EventDisconnectFailed       = "DisconnectFailed"
-	EventDisconnectSkipped      = "DisconnectSkipped"
-	EventSecretConflict         = "SecretConflict"
-	EventPlatformMismatch       = "PlatformMismatch"
-	EventAccountDisabled        = "AccountDisabled"
-	EventAccountReconnected     = "AccountReconnected"
-	EventAmbiguousAccount       = "AmbiguousAccount"
-	EventRolloutRestarted       = "RolloutRestarted"
-	EventRolloutTargetMissing   = "RolloutTargetMissing"
+	EventDisconnectBlocked      = "DisconnectBlocked"
+	// EventSessionUnauthorized (Warning) and EventSessionAuthorized
+	// (Normal) are raised on a credentials Secret when Boring stops, and
+	// starts again, accepting its session.
+	EventSessionUnauthorized  = "SessionUnauthorized"
+	EventSessionAuthorized    = "SessionAuthorized"
+	EventDisconnectSkipped    = "DisconnectSkipped"
+	EventSecretConflict       = "SecretConflict"
+	EventPlatformMismatch     = "PlatformMismatch"
+	EventAccountDisabled      = "AccountDisabled"
+	EventAccountReconnected   = "AccountReconnected"
+	EventAmbiguousAccount     = "AmbiguousAccount"
+	EventRolloutRestarted     = "RolloutRestarted"
+	EventRolloutTargetMissing = "RolloutTargetMissing"
 )
 
 // CredentialsReference names the key of a Secret, in the SocialAccount's own

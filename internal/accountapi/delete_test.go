@@ -103,7 +103,7 @@ var _ = Describe("DELETE /api/accounts/{id}", func() {
 		tests := []struct{ id, want string }{
 			{ids["orphan"], "stays connected in Boring (deletionPolicy Orphan)"},
 			{ids["paused"], "will be disconnected once its " + boringv1alpha1.PausedAnnotation + " annotation is removed"},
-			{ids["kept"], "stays connected in Boring: a SocialAccount in another namespace still maps it"},
+			{ids["kept"], "stays connected in Boring: another SocialAccount still maps it"},
 			{ids["plain"], "Account disconnected successfully"},
 		}
 		for _, tc := range tests {

@@ -47,6 +47,7 @@ import (
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 	"github.com/aiagent-me/boring-operator/internal/index"
+	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
 // maxBodyBytes bounds a request body; token info bodies are tiny.
@@ -67,9 +68,21 @@ type Handler struct {
 	// so revoked access stops showing data as soon as a review would.
 	// Zero reuses nothing.
 	ResponseTTL time.Duration
+	// Keepers decides whether another SocialAccount keeps an account
+	// connected: the controller's own decision, so the DELETE answer says
+	// what the controller will do. Without it the answer says the operator
+	// decides.
+	Keepers Keepers
 
 	mux       *http.ServeMux
 	responses *responseCache
+}
+
+// Keepers finds another SocialAccount that keeps sa's account connected in
+// Boring (leaving marks those deleted with it); an error means it cannot be
+// told. The SocialAccount controller implements it.
+type Keepers interface {
+	KeptBy(ctx context.Context, sa *boringv1alpha1.SocialAccount, leaving func(*boringv1alpha1.SocialAccount) bool) (*boringv1alpha1.SocialAccount, error)
 }
 
 // NewHandler returns the API's http.Handler.
@@ -175,22 +188,7 @@ type account struct {
 }
 
 func toAccount(sa *boringv1alpha1.SocialAccount) account {
-	st := &sa.Status
-	a := account{Namespace: sa.Namespace, Name: sa.Name, Account: wire.Account{
-		AccountID: sa.ResolvedAccountID(), Platform: wire.PlatformFromAPI(st.Platform),
-		IsValid:   st.IsValid != nil && *st.IsValid,
-		ExpiresAt: timePtr(st.ExpiresAt), DataAccessExpiresAt: timePtr(st.DataAccessExpiresAt),
-	}}
-	if f := st.Facebook; f != nil {
-		a.PageName, a.PageID = f.PageName, f.PageID
-	}
-	if i := st.Instagram; i != nil {
-		a.IGUsername, a.IGAccountID, a.AccountType = i.Username, i.AccountID, i.AccountType
-	}
-	if t := st.Threads; t != nil {
-		a.ThreadsUsername, a.ThreadsID, a.ThreadsProfilePicture = t.Username, t.UserID, t.ProfilePictureURL
-	}
-	return a
+	return account{Namespace: sa.Namespace, Name: sa.Name, Account: mapping.AccountOf(sa)}
 }
 
 // visible filters SocialAccounts to the synced, live ones in namespaces where
@@ -300,7 +298,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, caller *Caller)
 	if !ok {
 		return
 	}
-	outcomes, err := h.deleteOutcomes(r.Context(), id, sas)
+	outcomes, err := h.deleteOutcomes(r.Context(), caller, sas)
 	if err != nil {
 		h.internalError(w, r, err)
 		return
@@ -330,57 +328,42 @@ const EventDeleteRequested = "DeleteRequested"
 
 // deleteOutcomes says, for each SocialAccount about to be deleted that will
 // not disconnect the account, why not; none means Boring's own message holds.
-// Another mapping is one that stays, not being deleted, with the same
-// credentials reference (the controller decides by the session itself).
-func (h *Handler) deleteOutcomes(ctx context.Context, id string, deleting []*boringv1alpha1.SocialAccount) ([]string, error) {
-	var all boringv1alpha1.SocialAccountList
-	if err := h.Reader.List(ctx, &all, client.MatchingFields{index.AccountID: id}); err != nil {
-		return nil, err
-	}
+// Whether another mapping keeps the account is the controller's decision
+// (Keepers); the answer names that mapping only when the caller may read it.
+func (h *Handler) deleteOutcomes(ctx context.Context, caller *Caller, deleting []*boringv1alpha1.SocialAccount) ([]string, error) {
 	gone := map[types.UID]bool{}
 	for _, sa := range deleting {
 		gone[sa.UID] = true
 	}
+	leaving := func(o *boringv1alpha1.SocialAccount) bool { return gone[o.UID] }
 	var out []string
 	for _, sa := range deleting {
 		name := sa.Namespace + "/" + sa.Name
 		switch {
 		case sa.EffectiveDeletionPolicy() == boringv1alpha1.DeletionPolicyOrphan:
 			out = append(out, fmt.Sprintf("SocialAccount %s deleted; the account stays connected in Boring (deletionPolicy Orphan)", name))
+			continue
 		case sa.IsPaused():
 			out = append(out, fmt.Sprintf("SocialAccount %s deleted; the account will be disconnected once its %s annotation is removed",
 				name, boringv1alpha1.PausedAnnotation))
-		default:
-			if other := keptBy(sa, all.Items, gone); other != "" {
-				out = append(out, fmt.Sprintf("SocialAccount %s deleted; the account stays connected in Boring: %s still maps it", name, other))
+			continue
+		case h.Keepers == nil:
+			out = append(out, fmt.Sprintf("SocialAccount %s deleted; the operator disconnects the account unless another SocialAccount keeps it (see its events)", name))
+			continue
+		}
+		keeper, err := h.Keepers.KeptBy(ctx, sa, leaving)
+		switch {
+		case err != nil:
+			out = append(out, fmt.Sprintf("SocialAccount %s deleted; the operator disconnects the account once it can tell that no other SocialAccount keeps it (see its events)", name))
+		case keeper != nil:
+			who := "another SocialAccount"
+			if ok, err := h.Auth.Allowed(ctx, caller, "get", keeper.Namespace); err == nil && ok {
+				who = "SocialAccount " + keeper.Namespace + "/" + keeper.Name
 			}
+			out = append(out, fmt.Sprintf("SocialAccount %s deleted; the account stays connected in Boring: %s still maps it", name, who))
 		}
 	}
 	return out, nil
-}
-
-// keptBy names another SocialAccount that keeps the account connected (its
-// name only when it is in the same namespace), or "".
-func keptBy(sa *boringv1alpha1.SocialAccount, candidates []boringv1alpha1.SocialAccount, gone map[types.UID]bool) string {
-	for i := range candidates {
-		o := &candidates[i]
-		if gone[o.UID] || !o.DeletionTimestamp.IsZero() || !sameCredentials(sa, o) {
-			continue
-		}
-		if o.Namespace == sa.Namespace {
-			return "SocialAccount " + o.Name
-		}
-		return "a SocialAccount in another namespace"
-	}
-	return ""
-}
-
-func sameCredentials(a, b *boringv1alpha1.SocialAccount) bool {
-	ra, rb := a.Spec.CredentialsRef, b.Spec.CredentialsRef
-	if ra == nil || rb == nil {
-		return ra == nil && rb == nil // both the default credentials
-	}
-	return a.Namespace == b.Namespace && ra.Name == rb.Name && ra.Key == rb.Key
 }
 
 func (h *Handler) tokenInfo(w http.ResponseWriter, r *http.Request, caller *Caller) {
@@ -400,7 +383,7 @@ func (h *Handler) tokenInfo(w http.ResponseWriter, r *http.Request, caller *Call
 	}
 	st := &sas[0].Status
 	info := wire.NewTokenInfo(h.Clock.Now(), st.IsValid != nil && *st.IsValid, timePtr(st.ExpiresAt),
-		wire.PlatformFromAPI(st.Platform), st.AccountName)
+		mapping.WirePlatform(st.Platform), st.AccountName)
 	writeJSON(w, http.StatusOK, wire.Envelope{Success: true, Data: &info})
 }
 

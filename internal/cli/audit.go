@@ -35,7 +35,7 @@ import (
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
-	"github.com/aiagent-me/boring-operator/internal/controller"
+	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
 // The problems audit reports.
@@ -73,8 +73,10 @@ type auditOptions struct {
 	credentials        string
 	credentialsKey     string
 	defaultCredentials string
-	allNamespaces      bool
-	output             string
+	// defaultCredentialsNamespaces mirrors the manager's flag.
+	defaultCredentialsNamespaces []string
+	allNamespaces                bool
+	output                       string
 }
 
 func (o *Options) auditCommand() *cobra.Command {
@@ -109,6 +111,8 @@ in a CronJob or CI.`,
 	}
 	cmd.Flags().StringVar(&ao.credentials, "credentials", "", "Audit the accounts under this Secret (NAMESPACE/NAME) only")
 	cmd.Flags().StringVar(&ao.credentialsKey, "credentials-key", "session", "The key holding the session in --credentials and --default-credentials")
+	cmd.Flags().StringSliceVar(&ao.defaultCredentialsNamespaces, "default-credentials-namespaces", nil,
+		"The manager's --default-credentials-namespaces: namespaces besides the default credentials' own whose SocialAccounts use them (* for all)")
 	cmd.Flags().StringVar(&ao.defaultCredentials, "default-credentials", "",
 		"The manager's --default-credentials (NAMESPACE/NAME), for SocialAccounts without credentialsRef")
 	cmd.Flags().BoolVarP(&ao.allNamespaces, "all-namespaces", "A", false, "Audit the SocialAccounts of every namespace")
@@ -144,13 +148,11 @@ func (o *auditOptions) run(ctx context.Context) error {
 	if err := c.List(ctx, &list, client.InNamespace(scope)); err != nil {
 		return listError(err, "socialaccount", scope)
 	}
-	var defaults *types.NamespacedName
+	defaults := mapping.Defaults{Namespaces: o.defaultCredentialsNamespaces}
 	if o.defaultCredentials != "" {
-		k, err := credentialsKey(o.defaultCredentials, ns)
-		if err != nil {
+		if defaults.Secret, err = credentialsKey(o.defaultCredentials, ns); err != nil {
 			return err
 		}
-		defaults = &k
 	}
 	groups, unknown := groupByCredentials(list.Items, defaults, o.credentialsKey)
 	if o.credentials != "" {
@@ -207,30 +209,28 @@ func (o *auditOptions) run(ctx context.Context) error {
 	return nil
 }
 
-// groupByCredentials sorts SocialAccounts by the Secret they sync with;
-// those with no credentialsRef and no default credentials are returned apart.
-func groupByCredentials(items []boringv1alpha1.SocialAccount, defaults *types.NamespacedName, defaultKey string) (
+// groupByCredentials sorts SocialAccounts by the Secret they sync with, as
+// the operator chooses it (mapping.Defaults.CredentialsOf); those without
+// usable credentials are returned apart. defaultKey is the key read from the
+// default credentials.
+func groupByCredentials(items []boringv1alpha1.SocialAccount, defaults mapping.Defaults, defaultKey string) (
 	map[types.NamespacedName]*credentialGroup, []*boringv1alpha1.SocialAccount) {
 	groups := map[types.NamespacedName]*credentialGroup{}
 	var unknown []*boringv1alpha1.SocialAccount
 	for i := range items {
 		sa := &items[i]
-		var k types.NamespacedName
-		dataKey := defaultKey
-		switch {
-		case sa.Spec.CredentialsRef != nil:
-			k = types.NamespacedName{Namespace: sa.Namespace, Name: sa.Spec.CredentialsRef.Name}
-			dataKey = cmp.Or(sa.Spec.CredentialsRef.Key, "session")
-		case defaults != nil:
-			k = *defaults
-		default:
+		creds, err := defaults.CredentialsOf(sa)
+		if err != nil {
 			unknown = append(unknown, sa)
 			continue
 		}
-		if groups[k] == nil {
-			groups[k] = &credentialGroup{key: k, dataKey: dataKey}
+		if sa.Spec.CredentialsRef == nil {
+			creds.Key = defaultKey
 		}
-		groups[k].accounts = append(groups[k].accounts, sa)
+		if groups[creds.Secret] == nil {
+			groups[creds.Secret] = &credentialGroup{key: creds.Secret, dataKey: creds.Key}
+		}
+		groups[creds.Secret].accounts = append(groups[creds.Secret].accounts, sa)
 	}
 	return groups, unknown
 }
@@ -250,7 +250,7 @@ func boringRows(snap *boring.Snapshot, g *credentialGroup, now time.Time) []Audi
 	mappers := map[string][]*boringv1alpha1.SocialAccount{}
 	var rows []AuditRow
 	for _, sa := range g.accounts {
-		acct := controller.ResolveAccount(snap, sa).Account
+		acct := mapping.Resolve(snap, sa).Account
 		if acct == nil {
 			row := statusRow(sa, g.key.String(), now)
 			row.Source = "boring"
@@ -261,7 +261,7 @@ func boringRows(snap *boring.Snapshot, g *credentialGroup, now time.Time) []Audi
 		mappers[acct.AccountID] = append(mappers[acct.AccountID], sa)
 	}
 	for _, a := range sortedAccounts(snap) {
-		row := AuditRow{SocialAccounts: []string{}, Credentials: g.key.String(), Platform: string(a.Platform.API()),
+		row := AuditRow{SocialAccounts: []string{}, Credentials: g.key.String(), Platform: string(mapping.Platform(a.Platform)),
 			Account: a.Name(), AccountID: a.AccountID, Source: "boring", Problems: []string{}}
 		window := time.Duration(boringv1alpha1.DefaultExpiryWarningDays) * 24 * time.Hour
 		for i, sa := range mappers[a.AccountID] {

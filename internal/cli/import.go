@@ -35,7 +35,7 @@ import (
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
-	"github.com/aiagent-me/boring-operator/internal/controller"
+	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
 // byPlatform maps SocialAccounts by the platform's own account ID.
@@ -112,7 +112,7 @@ func (o *importOptions) run(ctx context.Context) error {
 	taken := map[string]bool{}
 	for i := range existing {
 		sa := &existing[i]
-		if acct := controller.ResolveAccount(snap, sa).Account; acct != nil {
+		if acct := mapping.Resolve(snap, sa).Account; acct != nil {
 			mapped[acct.AccountID] = true
 		}
 		if sa.Namespace == ns {
@@ -193,7 +193,7 @@ func slug(s string) string {
 // uniqueName names a SocialAccount for an account: platform-name, valid as
 // a DNS-1123 label, and not in taken (which it joins).
 func uniqueName(a *wire.Account, taken map[string]bool) string {
-	platform := string(a.Platform.API())
+	platform := string(mapping.Platform(a.Platform))
 	base := slug(platform + "-" + a.Name())
 	if base == slug(platform) {
 		base = slug(platform + "-" + cmp.Or(a.PlatformAccountID(), a.AccountID))
@@ -246,7 +246,7 @@ func writeImport(w io.Writer, h importHeader, items []importItem, ns, by, secret
 	}
 	for _, it := range items {
 		a := it.account
-		spec := map[string]any{"platform": a.Platform.API()}
+		spec := map[string]any{"platform": mapping.Platform(a.Platform)}
 		if by == byPlatform && a.PlatformAccountID() != "" {
 			spec["platformAccountID"] = a.PlatformAccountID()
 		} else {
@@ -267,7 +267,7 @@ func writeImport(w io.Writer, h importHeader, items []importItem, ns, by, secret
 		if err != nil {
 			return err
 		}
-		_, _ = fmt.Fprintf(&b, "# %s (%s, account_id %s)\n", cmp.Or(a.Name(), "(no name)"), a.Platform.API(), a.AccountID)
+		_, _ = fmt.Fprintf(&b, "# %s (%s, account_id %s)\n", cmp.Or(a.Name(), "(no name)"), mapping.Platform(a.Platform), a.AccountID)
 		for i, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
 			if i == 0 {
 				b.WriteString("- " + line + "\n")

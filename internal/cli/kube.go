@@ -23,10 +23,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
 // apiError says in one line why verb on one object failed.
@@ -89,9 +92,23 @@ func credentialsKey(ref, defaultNamespace string) (types.NamespacedName, error) 
 // readSession reads a Boring session from a Secret with the user's rights.
 // The value is never printed.
 func readSession(ctx context.Context, c client.Reader, key types.NamespacedName, dataKey string) (boring.Session, error) {
+	// The labels first: a Secret that has not opted in as Boring
+	// credentials is never read, so a SocialAccount's credentialsRef cannot
+	// make you send another Secret's value to Boring.
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := c.Get(ctx, key, m); err != nil {
+		return "", apiError(err, "get", "secret", key)
+	}
+	if !mapping.OptedIn(m.Labels) {
+		return "", fmt.Errorf("secret %s is not opted in as Boring credentials (label %s=true); not reading it", key, boringv1alpha1.CredentialsLabel)
+	}
 	secret := &corev1.Secret{}
 	if err := c.Get(ctx, key, secret); err != nil {
 		return "", apiError(err, "get", "secret", key)
+	}
+	if !mapping.OptedIn(secret.Labels) {
+		return "", fmt.Errorf("secret %s is not opted in as Boring credentials (label %s=true); not reading it", key, boringv1alpha1.CredentialsLabel)
 	}
 	v := secret.Data[dataKey]
 	if len(v) == 0 {

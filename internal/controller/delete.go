@@ -34,40 +34,36 @@ import (
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/index"
+	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
 // +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get,resourceNames=socialaccounts.boring.aiagent-me.com
 
 // reconcileDelete disconnects the account in Boring, as the deletion policy
 // says, and then lets the SocialAccount go.
-func (r *SocialAccountReconciler) reconcileDelete(ctx context.Context, sa *boringv1alpha1.SocialAccount) (ctrl.Result, error) {
+func (r *SocialAccountReconciler) reconcileDelete(ctx context.Context, s *syncScope) (ctrl.Result, error) {
+	sa := s.sa
 	if !controllerutil.ContainsFinalizer(sa, boringv1alpha1.Finalizer) {
+		s.released = true
 		return ctrl.Result{}, nil
 	}
-	log := logf.FromContext(ctx)
 	switch release, err := r.releaseWithoutBoring(ctx, sa); {
 	case err != nil:
 		return ctrl.Result{}, err
 	case release != "":
-		log.Info("Leaving account connected in Boring", "why", release)
-		return ctrl.Result{}, r.removeFinalizer(ctx, sa)
+		logf.FromContext(ctx).Info("Leaving account connected in Boring", "why", release)
+		return ctrl.Result{}, r.release(ctx, s)
 	}
-
-	original := sa.DeepCopy()
-	s := r.newScope(sa)
 	done, result, err := r.disconnect(ctx, s)
-	if done {
-		// Remembered before the finalizer goes: if removing it conflicts,
-		// the retry does not call Boring (or raise the event) again.
-		if err := r.markDisconnectHandled(ctx, sa); err != nil {
-			return ctrl.Result{}, err
-		}
-		return ctrl.Result{}, r.removeFinalizer(ctx, sa)
+	if !done {
+		return result, err
 	}
-	if perr := r.patchStatus(ctx, original, sa); perr != nil {
-		return ctrl.Result{}, errors.Join(err, perr)
+	// Remembered before the finalizer goes: if removing it conflicts, the
+	// retry does not call Boring (or raise the event) again.
+	if err := r.markDisconnectHandled(ctx, sa); err != nil {
+		return ctrl.Result{}, err
 	}
-	return result, err
+	return ctrl.Result{}, r.release(ctx, s)
 }
 
 // releaseWithoutBoring says why the finalizer may go without a call to
@@ -99,26 +95,12 @@ func (r *SocialAccountReconciler) releaseWithoutBoring(ctx context.Context, sa *
 	return "", nil
 }
 
-// markDisconnectHandled records on the SocialAccount that its disconnect is
-// done. A merge patch of one annotation: nothing else can be overwritten.
-func (r *SocialAccountReconciler) markDisconnectHandled(ctx context.Context, sa *boringv1alpha1.SocialAccount) error {
-	base := sa.DeepCopy()
-	if sa.Annotations == nil {
-		sa.Annotations = map[string]string{}
-	}
-	sa.Annotations[boringv1alpha1.DisconnectHandledAnnotation] = sa.ResolvedAccountID()
-	if err := r.Patch(ctx, sa, client.MergeFrom(base)); err != nil {
-		return client.IgnoreNotFound(err)
-	}
-	r.written.wroteOver(sa.UID, base.ResourceVersion)
-	return nil
-}
-
 // socialAccountCRD is the name of the SocialAccount CRD.
 var socialAccountCRD = "socialaccounts." + boringv1alpha1.GroupVersion.Group
 
-// disconnect calls Boring's DELETE unless another live mapping needs the
-// account; done means the finalizer may go.
+// disconnect calls Boring's DELETE unless another live mapping keeps the
+// account; done means the finalizer may go. Failures set the conditions
+// here; the reconcile writes them.
 func (r *SocialAccountReconciler) disconnect(ctx context.Context, s *syncScope) (done bool, _ ctrl.Result, _ error) {
 	sa := s.sa
 	if err := r.resolveSession(ctx, s); err != nil {
@@ -126,74 +108,127 @@ func (r *SocialAccountReconciler) disconnect(ctx context.Context, s *syncScope) 
 		case errors.Is(err, errPaused):
 			r.setSynced(s, errPausedDisconnect)
 			return false, ctrl.Result{}, nil // unpausing syncs
-		case isCredentialsMissing(err):
-			r.setSynced(s, &errCredentialsMissing{err.Error() + "; cannot disconnect. Restore the credentials, or set deletionPolicy: Orphan"})
+		case mapping.IsMissing(err):
+			r.setSynced(s, &mapping.MissingError{Reason: err.Error() + "; cannot disconnect. Restore the credentials, or set deletionPolicy: Orphan"})
 			return false, ctrl.Result{RequeueAfter: time.Minute}, nil
 		}
 		return false, ctrl.Result{}, err
 	}
 
 	id := sa.ResolvedAccountID()
-	other, err := r.otherMapping(ctx, sa, s.session)
+	keeper, err := r.keptBy(ctx, sa, s.session, nil)
 	if err != nil {
-		return false, ctrl.Result{}, err
+		// Not knowing is not "nobody": a disconnect cannot be undone.
+		result, err := r.disconnectFailed(s, &errDisconnectBlocked{err})
+		return false, result, err
 	}
-	if other != nil {
-		// Another tenant's object is not named: it is none of this one's business.
-		who := "a SocialAccount in another namespace"
-		if other.Namespace == sa.Namespace {
-			who = "SocialAccount " + other.Name
-		}
+	if keeper != nil {
 		r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnectSkipped,
-			"Not disconnecting account %s: %s still maps it under the same credentials", id, who)
+			"Not disconnecting account %s: %s still maps it under the same credentials", id, mapping.KeeperName(sa, keeper))
 		return true, ctrl.Result{}, nil
 	}
 
 	err = r.Disconnector.Disconnect(ctx, s.session, id)
 	if err != nil && !errors.Is(err, boring.ErrAccountNotFound) {
-		s.facts.DisconnectFailed = err
-		r.decideReady(s)
-		r.setSynced(s, err)
-		if wait, ok := boring.RetryAfter(err); ok {
-			return false, ctrl.Result{RequeueAfter: wait + time.Second}, nil
-		}
-		return false, ctrl.Result{}, fmt.Errorf("disconnecting account: %w", err)
+		result, err := r.disconnectFailed(s, err)
+		return false, result, err
 	}
 	r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventDisconnected, "Disconnected account %s in Boring", id)
 	logf.FromContext(ctx).Info("Disconnected account in Boring", "accountID", id)
 	return true, ctrl.Result{}, nil
 }
 
-// otherMapping finds another SocialAccount, not being deleted, that maps the
-// same account ID under the same Boring session.
-func (r *SocialAccountReconciler) otherMapping(
-	ctx context.Context, sa *boringv1alpha1.SocialAccount, session boring.Session,
-) (*boringv1alpha1.SocialAccount, error) {
+// errDisconnectBlocked is a failure to decide whether another mapping keeps
+// the account.
+type errDisconnectBlocked struct{ err error }
+
+func (e *errDisconnectBlocked) Error() string { return e.err.Error() }
+func (e *errDisconnectBlocked) Unwrap() error { return e.err }
+
+// disconnectFailed records a disconnect that did not happen (Ready names
+// why, with its Warning event) and when to try again.
+func (r *SocialAccountReconciler) disconnectFailed(s *syncScope, err error) (ctrl.Result, error) {
+	s.facts.DisconnectFailed = err
+	r.decideReady(s)
+	r.setSynced(s, err)
+	if wait, ok := boring.RetryAfter(err); ok {
+		return ctrl.Result{RequeueAfter: wait + time.Second}, nil
+	}
+	return ctrl.Result{}, fmt.Errorf("disconnecting account: %w", err)
+}
+
+// KeptBy finds another SocialAccount that keeps sa's account connected: the
+// decision the disconnect and the account API's DELETE answer share. leaving
+// (may be nil) marks SocialAccounts about to be deleted with sa. It fails
+// closed: an error means the answer is not known.
+func (r *SocialAccountReconciler) KeptBy(ctx context.Context, sa *boringv1alpha1.SocialAccount,
+	leaving func(*boringv1alpha1.SocialAccount) bool) (*boringv1alpha1.SocialAccount, error) {
+	creds, err := r.Defaults.CredentialsOf(sa)
+	if err != nil {
+		return nil, err
+	}
+	session, err := r.sessions.read(ctx, creds)
+	if err != nil {
+		return nil, err
+	}
+	return r.keptBy(ctx, sa, session, leaving)
+}
+
+func (r *SocialAccountReconciler) keptBy(ctx context.Context, sa *boringv1alpha1.SocialAccount, session boring.Session,
+	leaving func(*boringv1alpha1.SocialAccount) bool) (*boringv1alpha1.SocialAccount, error) {
 	var list boringv1alpha1.SocialAccountList
 	id := sa.ResolvedAccountID()
 	if err := r.List(ctx, &list, client.MatchingFields{index.AccountID: id}); err != nil {
 		return nil, fmt.Errorf("listing SocialAccounts mapping %s: %w", id, err)
 	}
-	for i := range list.Items {
-		o := &list.Items[i]
-		if o.UID == sa.UID || !o.DeletionTimestamp.IsZero() {
-			continue
+	return mapping.KeptBy(sa, list.Items, leaving, func(o *boringv1alpha1.SocialAccount) (bool, error) {
+		creds, err := r.Defaults.CredentialsOf(o)
+		if mapping.IsMissing(err) {
+			return false, nil // it has no session: it keeps nothing connected
 		}
-		if s, _, err := r.sessionOf(ctx, o); err == nil && s.Fingerprint() == session.Fingerprint() {
-			return o, nil
+		if err != nil {
+			return false, err
 		}
-	}
-	return nil, nil
+		other, err := r.sessions.read(ctx, creds)
+		if mapping.IsMissing(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return other.Fingerprint() == session.Fingerprint(), nil
+	})
 }
 
-func (r *SocialAccountReconciler) removeFinalizer(ctx context.Context, sa *boringv1alpha1.SocialAccount) error {
-	base := sa.DeepCopy()
-	controllerutil.RemoveFinalizer(sa, boringv1alpha1.Finalizer)
-	if err := r.Patch(ctx, sa, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+// markDisconnectHandled records on the SocialAccount that its disconnect is
+// done.
+func (r *SocialAccountReconciler) markDisconnectHandled(ctx context.Context, sa *boringv1alpha1.SocialAccount) error {
+	read := sa.ResourceVersion
+	err := patchMetadata(ctx, r.Client, sa, func(o client.Object) {
+		a := o.GetAnnotations()
+		if a == nil {
+			a = map[string]string{}
+		}
+		a[boringv1alpha1.DisconnectHandledAnnotation] = sa.ResolvedAccountID()
+		o.SetAnnotations(a)
+	})
+	if err != nil {
 		return client.IgnoreNotFound(err)
 	}
+	r.written.wroteOver(sa.UID, read)
+	return nil
+}
+
+// release removes the disconnect finalizer: the SocialAccount may go.
+func (r *SocialAccountReconciler) release(ctx context.Context, s *syncScope) error {
+	sa := s.sa
+	err := patchMetadata(ctx, r.Client, sa, func(o client.Object) { controllerutil.RemoveFinalizer(o, boringv1alpha1.Finalizer) })
+	if err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	s.released = true
 	r.Metrics.Forget(client.ObjectKeyFromObject(sa))
+	r.missing.forget(client.ObjectKeyFromObject(sa))
 	r.written.forget(sa.UID)
-	r.secrets.forget(types.NamespacedName{Namespace: sa.Namespace, Name: sa.EffectiveSecretName()})
 	return nil
 }

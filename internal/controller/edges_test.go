@@ -25,7 +25,6 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
@@ -138,7 +137,7 @@ var _ = Describe("SocialAccount controller, edges", func() {
 		Expect(condition(getSA(Default, first), boringv1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 	})
 
-	It("caches only the operator's Secrets and opted-in credentials, as metadata without annotations", func() {
+	It("caches the operator's own Secrets whole, and opted-in credentials as metadata without annotations", func() {
 		lastApplied := map[string]string{"kubectl.kubernetes.io/last-applied-configuration": `{"data":{"session":"c2VjcmV0"}}`}
 		Expect(k8sClient.Create(ctx, &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Name: "applied", Namespace: ns, Labels: credentialsLabel, Annotations: lastApplied},
@@ -154,30 +153,42 @@ var _ = Describe("SocialAccount controller, edges", func() {
 		})
 		eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
 
-		cached := func(g Gomega, c cache.Cache) []string {
-			list := &metav1.PartialObjectMetadataList{}
-			list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("SecretList"))
-			g.Expect(c.List(ctx, list, client.InNamespace(ns))).To(Succeed())
-			names := make([]string, 0, len(list.Items))
-			for _, m := range list.Items {
-				// The only key a cached Secret may carry is the cache's own
-				// note that the operator alone wrote it (a digest).
-				delete(m.Annotations, controller.TrustedDigestKey)
-				g.Expect(m.Annotations).To(BeEmpty(), "cached Secret %s keeps annotations", m.Name)
-				if m.Labels[boringv1alpha1.ManagedByLabel] == boringv1alpha1.ManagedByValue {
-					g.Expect(m.ManagedFields).To(ConsistOf(controller.Transformed), "cached Secret %s keeps managedFields", m.Name)
-				} else {
-					g.Expect(m.ManagedFields).To(BeEmpty(), "cached Secret %s keeps managedFields", m.Name)
-				}
+		Eventually(func(g Gomega) {
+			own := &corev1.SecretList{}
+			g.Expect(mgrCache.List(ctx, own, client.InNamespace(ns))).To(Succeed())
+			g.Expect(own.Items).To(HaveLen(1), "the manager's cache: the operator's own Secrets only")
+			g.Expect(own.Items[0].Name).To(Equal("cached"))
+			g.Expect(own.Items[0].Data).To(HaveKey(boringv1alpha1.SecretKeyAccountID), "the operator's own Secrets are cached whole")
+			for _, e := range own.Items[0].ManagedFields {
+				g.Expect(e.Manager).To(Equal(controller.FieldOwner), "only the operator's own managedFields entries are kept")
+			}
+
+			creds := &metav1.PartialObjectMetadataList{}
+			creds.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("SecretList"))
+			g.Expect(op.Credentials.List(ctx, creds, client.InNamespace(ns))).To(Succeed())
+			names := make([]string, 0, len(creds.Items))
+			for _, m := range creds.Items {
+				g.Expect(m.Annotations).To(BeEmpty(), "cached credentials %s keep annotations", m.Name)
+				g.Expect(m.ManagedFields).To(BeEmpty(), "cached credentials %s keep managedFields", m.Name)
 				names = append(names, m.Name)
 			}
-			return names
-		}
-		Eventually(func(g Gomega) {
-			g.Expect(cached(g, mgrCache)).To(ConsistOf("cached"), "the manager's cache: the operator's own Secrets only")
-			g.Expect(cached(g, op.Credentials)).To(ConsistOf("applied", "boring-session"), "the credentials cache: opted-in Secrets only")
+			g.Expect(names).To(ConsistOf("applied", "boring-session"), "the credentials cache: opted-in Secrets only")
 		}).Should(Succeed())
 		Expect(getSecret(Default, ns, "cached").Annotations).To(HaveKeyWithValue("note", "kept on the Secret"))
+	})
+
+	It("repairs a write to the Secret's data made under the operator's own field-manager name", func() {
+		acct := t.account(instagram, 30*day)
+		sa := newSocialAccount(ns, "forged", acct)
+		eventuallyCondition(sa, boringv1alpha1.ConditionReady, metav1.ConditionTrue, boringv1alpha1.ReasonTokenValid)
+
+		s := getSecret(Default, ns, "forged")
+		base := s.DeepCopy()
+		s.Data[boringv1alpha1.SecretKeyAccountID] = []byte("forged-id")
+		Expect(k8sClient.Patch(ctx, s, client.MergeFrom(base), client.FieldOwner(controller.FieldOwner))).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(string(getSecret(g, ns, "forged").Data[boringv1alpha1.SecretKeyAccountID])).To(Equal(acct))
+		}).Should(Succeed())
 	})
 
 	It("removes from the Secret a label removed from secretTemplate, and keeps labels others added", func() {

@@ -29,6 +29,7 @@ import (
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
+	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
 // accountLabels name a SocialAccount's series.
@@ -56,6 +57,12 @@ var (
 	descUnmapped = prometheus.NewDesc("boring_credentials_unmapped_accounts",
 		"Accounts Boring lists under a credentials Secret that no SocialAccount using that Secret maps (from the last shared list; no extra call to Boring).",
 		[]string{"namespace", "secret"}, nil)
+	descCredentialsAuthorized = prometheus.NewDesc("boring_credentials_authorized",
+		"1 when Boring's last answer to the session of a credentials Secret was not Unauthorized, 0 when it was.",
+		[]string{"namespace", "secret"}, nil)
+	descCredentialsLastSuccess = prometheus.NewDesc("boring_credentials_last_success_timestamp_seconds",
+		"When Boring last listed the accounts of a credentials Secret's session (Unix seconds).",
+		[]string{"namespace", "secret"}, nil)
 	descRefreshInterval = prometheus.NewDesc("boring_socialaccount_refresh_interval_seconds",
 		"How often the SocialAccount is checked against Boring (spec.refreshInterval) in seconds.",
 		accountLabels, nil)
@@ -73,6 +80,10 @@ type AccountMetrics struct {
 	lastSync map[types.NamespacedName]syncRecord
 	// lists is the last account list seen per credentials Secret.
 	lists map[types.NamespacedName]*boring.Snapshot
+
+	// health and defaults are the reconciler's (set by SetupWithManager).
+	health   *credentialsHealth
+	defaults mapping.Defaults
 }
 
 // syncRecord is a SocialAccount's last successful check.
@@ -120,7 +131,7 @@ func (m *AccountMetrics) Forget(key types.NamespacedName) {
 // Describe implements prometheus.Collector.
 func (m *AccountMetrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descExpiration, descDataAccessExpiration, descValid, descReady, descLastSync,
-		descWarningWindow, descRefreshInterval, descUnmapped} {
+		descWarningWindow, descRefreshInterval, descUnmapped, descCredentialsAuthorized, descCredentialsLastSuccess} {
 		ch <- d
 	}
 }
@@ -165,6 +176,21 @@ func (m *AccountMetrics) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	m.collectUnmapped(ch, list.Items)
+	m.collectHealth(ch, list.Items)
+}
+
+// collectHealth exports the session health of each credentials Secret some
+// SocialAccount uses.
+func (m *AccountMetrics) collectHealth(ch chan<- prometheus.Metric, items []boringv1alpha1.SocialAccount) {
+	if m.health == nil {
+		return
+	}
+	for secret, st := range m.health.snapshot(credentialsInUse(m.defaults, items)) {
+		ch <- prometheus.MustNewConstMetric(descCredentialsAuthorized, prometheus.GaugeValue, boolFloat(st.authorized), secret.Namespace, secret.Name)
+		if !st.lastSuccess.IsZero() {
+			ch <- prometheus.MustNewConstMetric(descCredentialsLastSuccess, prometheus.GaugeValue, float64(st.lastSuccess.Unix()), secret.Namespace, secret.Name)
+		}
+	}
 }
 
 // collectUnmapped exports, per credentials Secret some SocialAccount uses,
@@ -182,7 +208,7 @@ func (m *AccountMetrics) collectUnmapped(ch chan<- prometheus.Metric, items []bo
 			mapped[rec.credentials] = map[string]bool{}
 		}
 		if snap := m.lists[rec.credentials]; snap != nil {
-			if acct := ResolveAccount(snap, sa).Account; acct != nil {
+			if acct := mapping.Resolve(snap, sa).Account; acct != nil {
 				mapped[rec.credentials][acct.AccountID] = true
 			}
 		}

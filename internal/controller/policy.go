@@ -27,6 +27,7 @@ import (
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
+	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
 // readinessFacts is everything a reconcile learnt that bears on the Ready
@@ -109,6 +110,11 @@ func ruleDisconnectFailed(f *readinessFacts) (verdict, bool) {
 	if f.DisconnectFailed == nil {
 		return verdict{}, false
 	}
+	var blocked *errDisconnectBlocked
+	if errors.As(f.DisconnectFailed, &blocked) {
+		return notReady(boringv1alpha1.ReasonDisconnectBlocked,
+			"Not disconnecting the account in Boring until it is known whether another SocialAccount keeps it, retrying: %v", blocked.err)
+	}
 	return notReady(boringv1alpha1.ReasonDisconnectFailed, "Failed to disconnect the account in Boring, retrying: %v", f.DisconnectFailed)
 }
 
@@ -147,7 +153,7 @@ func ruleAccountNotFound(f *readinessFacts) (verdict, bool) {
 }
 
 func rulePlatformMismatch(f *readinessFacts) (verdict, bool) {
-	if f.WantPlatform == "" || f.WantPlatform == f.Platform.API() {
+	if f.WantPlatform == "" || f.WantPlatform == mapping.Platform(f.Platform) {
 		return verdict{}, false
 	}
 	return notReady(boringv1alpha1.ReasonPlatformMismatch,
@@ -199,6 +205,7 @@ var readinessEvents = map[string]eventSpec{
 	boringv1alpha1.ReasonPlatformMismatch:   {corev1.EventTypeWarning, boringv1alpha1.EventPlatformMismatch},
 	boringv1alpha1.ReasonSecretConflict:     {corev1.EventTypeWarning, boringv1alpha1.EventSecretConflict},
 	boringv1alpha1.ReasonDisconnectFailed:   {corev1.EventTypeWarning, boringv1alpha1.EventDisconnectFailed},
+	boringv1alpha1.ReasonDisconnectBlocked:  {corev1.EventTypeWarning, boringv1alpha1.EventDisconnectBlocked},
 }
 
 // syncEvents is the event raised when Synced changes to a reason. An
@@ -226,10 +233,12 @@ func syncOutcome(err error) verdict {
 		return failed(boringv1alpha1.ReasonPaused, "Paused: the account is not disconnected until the "+boringv1alpha1.PausedAnnotation+" annotation is removed")
 	case errors.Is(err, errPaused):
 		return failed(boringv1alpha1.ReasonPaused, "Paused by the "+boringv1alpha1.PausedAnnotation+" annotation; no calls to Boring")
-	case isCredentialsMissing(err):
+	case errors.As(err, new(*errDisconnectBlocked)):
+		return failed(boringv1alpha1.ReasonDisconnectBlocked, "Cannot tell whether another SocialAccount keeps the account: "+err.Error())
+	case mapping.IsMissing(err):
 		return failed(boringv1alpha1.ReasonCredentialsMissing, err.Error())
 	case errors.Is(err, boring.ErrUnauthorized):
-		return failed(boringv1alpha1.ReasonUnauthorized, "Boring rejected the session in the credentials Secret; log in to Boring again and update the Secret")
+		return failed(boringv1alpha1.ReasonUnauthorized, err.Error())
 	case errors.Is(err, boring.ErrRateLimited):
 		return failed(boringv1alpha1.ReasonRateLimited, "Boring asked to slow down: "+err.Error())
 	case errors.Is(err, boring.ErrAccountDisabled):

@@ -28,6 +28,7 @@ import (
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
+	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
 // TestReadinessPriority lists every Ready reason in priority order: each row
@@ -158,7 +159,7 @@ func TestSyncOutcome(t *testing.T) {
 		"success":             {nil, metav1.ConditionTrue, boringv1alpha1.ReasonSyncSucceeded},
 		"paused":              {errPaused, metav1.ConditionFalse, boringv1alpha1.ReasonPaused},
 		"paused deletion":     {errPausedDisconnect, metav1.ConditionFalse, boringv1alpha1.ReasonPaused},
-		"credentials missing": {&errCredentialsMissing{"no Secret"}, metav1.ConditionFalse, boringv1alpha1.ReasonCredentialsMissing},
+		"credentials missing": {&mapping.MissingError{Reason: "no Secret"}, metav1.ConditionFalse, boringv1alpha1.ReasonCredentialsMissing},
 		"unauthorized":        {apiErr(boring.ErrUnauthorized), metav1.ConditionFalse, boringv1alpha1.ReasonUnauthorized},
 		"rate limited":        {apiErr(boring.ErrRateLimited), metav1.ConditionFalse, boringv1alpha1.ReasonRateLimited},
 		"disabled":            {apiErr(boring.ErrAccountDisabled), metav1.ConditionFalse, boringv1alpha1.ReasonAccountDisabled},

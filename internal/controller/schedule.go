@@ -57,6 +57,13 @@ func nextSync(now time.Time, refresh time.Duration, warnDays int32, lastWarning 
 	return wait
 }
 
+func timeOf(t *metav1.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	return &t.Time
+}
+
 // inWarningWindow reports whether a deadline (nil: none) is still ahead but
 // closer than the warning window.
 func inWarningWindow(now time.Time, deadline *time.Time, warnDays int32) bool {

@@ -530,8 +530,9 @@ var _ = Describe("SocialAccount controller", func() {
 				got := eventuallyCondition(sa, boringv1alpha1.ConditionSynced, metav1.ConditionFalse, fc.reason)
 				Expect(condition(got, boringv1alpha1.ConditionReady).Reason).To(Equal(boringv1alpha1.ReasonPending))
 				Expect(got.Status.ObservedGeneration).To(BeZero())
-				// Over two seconds: retries are bounded per call and calls back off.
-				time.Sleep(2 * time.Second)
+				// Retries are bounded per call (the client's MaxAttempts); when
+				// to call again is the failure path's decision, tested without
+				// envtest in decisions_test.go.
 				Expect(backend.CountFor(boringtest.EndpointList, t.user)).To(BeNumerically("<=", 12))
 				Expect(apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "f"}, &corev1.Secret{}))).To(BeTrue())
 				backend.ClearFaults()

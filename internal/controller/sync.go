@@ -24,87 +24,57 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
+	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
-const (
-	// notFoundRecheck is the oldest shared list trusted to say an account
-	// is not connected: a newly connected account shows up within it, not
-	// after a whole refreshInterval.
-	notFoundRecheck = 30 * time.Second
-	// notFoundRetry bounds the wait before looking again for an account
-	// Boring does not list.
-	notFoundRetry = 5 * time.Minute
-)
-
-// syncScope is what one reconcile of a SocialAccount learns, phase by phase.
-type syncScope struct {
-	sa      *boringv1alpha1.SocialAccount
-	now     time.Time
-	refresh time.Duration
-	session boring.Session
-	// credentials is the Secret the session was read from.
-	credentials types.NamespacedName
-	// request is the sync-requested-at value a forced sync handles ("": none).
-	request string
-	// acct is the account as Boring lists it (nil: not listed).
-	acct     *wire.Account
-	resolved Resolution
-	facts    readinessFacts
-}
-
-func (r *SocialAccountReconciler) newScope(sa *boringv1alpha1.SocialAccount) *syncScope {
-	now := r.Clock.Now()
-	s := &syncScope{sa: sa, now: now, refresh: sa.EffectiveRefreshInterval()}
-	if v := sa.Annotations[boringv1alpha1.SyncRequestedAnnotation]; v != "" && v != sa.Status.LastHandledSyncRequest {
-		s.request = v
+// reconcileNormal syncs the SocialAccount with Boring. The phases run in
+// order over the scope; the first error ends the sync through syncFailed,
+// which keeps the last good observation. Only a sync that got through every
+// phase changes what status says about the account.
+func (r *SocialAccountReconciler) reconcileNormal(ctx context.Context, s *syncScope) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(s.sa, boringv1alpha1.Finalizer) {
+		if err := r.addFinalizer(ctx, s.sa); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
-	s.facts = readinessFacts{
-		Previous:     meta.FindStatusCondition(sa.Status.Conditions, boringv1alpha1.ConditionReady),
-		Wanted:       "account " + sa.Spec.AccountID,
-		AccountID:    sa.ResolvedAccountID(),
-		WantPlatform: sa.Spec.Platform,
-		SecretName:   sa.EffectiveSecretName(),
-		Now:          now,
+	for _, phase := range []func(context.Context, *syncScope) error{
+		r.resolveSession,
+		r.fetchAccount,
+		r.reconcileSecret,
+		r.followAccountID,
+	} {
+		if err := phase(ctx, s); err != nil {
+			return r.syncFailed(ctx, s, err)
+		}
 	}
-	if pid := sa.Spec.PlatformAccountID; pid != "" {
-		s.facts.Wanted = fmt.Sprintf("%s account with platform ID %s", sa.Spec.Platform, pid)
-	}
-	return s
-}
-
-// reconcileNormal syncs the SocialAccount with Boring: session, account,
-// status, Secret, account ID change, Ready, warnings, next sync. It mutates
-// sa.Status only (and restarts rollout targets); the caller patches status.
-func (r *SocialAccountReconciler) reconcileNormal(ctx context.Context, sa *boringv1alpha1.SocialAccount) (ctrl.Result, error) {
-	s := r.newScope(sa)
-	err := r.resolveSession(ctx, s)
-	if err == nil {
-		err = r.fetchAccount(ctx, s)
-	}
-	if err != nil {
-		return r.syncFailed(ctx, s, err)
-	}
-	r.observe(s)
-	if err := r.reconcileSecret(ctx, s); err != nil {
-		return ctrl.Result{}, err
-	}
-	if err := r.followAccountID(ctx, s); err != nil {
-		return ctrl.Result{}, err
+	s.sa.Status = *s.observed
+	if s.request != "" {
+		s.sa.Status.LastHandledSyncRequest = s.request
 	}
 	r.decideReady(s)
 	r.setSynced(s, nil)
 	r.warnExpiry(s)
-	sa.Status.ObservedGeneration = sa.Generation
+	s.sa.Status.ObservedGeneration = s.sa.Generation
 	return ctrl.Result{RequeueAfter: r.nextSyncOf(ctx, s)}, nil
+}
+
+// addFinalizer puts the disconnect finalizer on sa: the first write to every
+// new SocialAccount.
+func (r *SocialAccountReconciler) addFinalizer(ctx context.Context, sa *boringv1alpha1.SocialAccount) error {
+	read := sa.ResourceVersion
+	if err := patchMetadata(ctx, r.Client, sa, func(o client.Object) { controllerutil.AddFinalizer(o, boringv1alpha1.Finalizer) }); err != nil {
+		return fmt.Errorf("adding finalizer: %w", err)
+	}
+	r.written.wroteOver(sa.UID, read)
+	return nil
 }
 
 // resolveSession finds the session the SocialAccount syncs with; paused
@@ -113,77 +83,49 @@ func (r *SocialAccountReconciler) resolveSession(ctx context.Context, s *syncSco
 	if s.sa.IsPaused() {
 		return errPaused
 	}
-	session, creds, err := r.sessionOf(ctx, s.sa)
-	s.session, s.credentials = session, creds
-	if err == nil && s.sa.DeletionTimestamp.IsZero() && mustDisconnect(s.sa) {
-		err = r.protectCredentials(ctx, s.sa)
-	}
-	return err
-}
-
-// fetchAccount finds the account in the credential's shared list: fresh
-// from Boring on a forced sync, and listed again (at most every
-// notFoundRecheck per credential) before saying it is not there.
-func (r *SocialAccountReconciler) fetchAccount(ctx context.Context, s *syncScope) error {
-	force := s.request != ""
-	snap, err := r.Accounts.Accounts(ctx, s.session, s.refresh, force)
-	if err == nil && !force && s.refresh > notFoundRecheck && ResolveAccount(snap, s.sa).Account == nil {
-		snap, err = r.Accounts.Accounts(ctx, s.session, notFoundRecheck, false)
-	}
+	creds, err := r.Defaults.CredentialsOf(s.sa)
 	if err != nil {
 		return err
 	}
-	if force {
-		s.sa.Status.LastHandledSyncRequest = s.request
-	}
-	s.resolved = ResolveAccount(snap, s.sa)
-	s.acct = s.resolved.Account
-	s.facts.Observed, s.facts.Found, s.facts.ReconnectedAs = true, s.acct != nil, s.resolved.ReconnectedAs
-	if s.acct != nil {
-		s.facts.AccountID = s.acct.AccountID
-	}
-	r.Metrics.Synced(s.sa, s.now, s.credentials, snap)
-	return nil
+	s.credentials = creds
+	s.session, err = r.sessions.read(ctx, creds)
+	return err
 }
 
-// observe copies what Boring says about the account into status. An account
-// Boring no longer lists keeps its last known identity but nothing that
-// calls it valid.
-func (r *SocialAccountReconciler) observe(s *syncScope) {
-	st := &s.sa.Status
-	a := s.acct
-	if a == nil {
-		st.IsValid = ptr.To(false)
-		st.ExpiresAt, st.DaysUntilExpiry, st.DataAccessExpiresAt = nil, nil, nil
-		return
+// fetchAccount finds the account in the credential's shared list and
+// observes it into the scope. A forced sync asks Boring afresh. An account
+// missing from a list older than the SocialAccount's last change (creation,
+// spec change, the last miss) is looked up afresh once for the credential, so
+// an account connected a moment ago is found in seconds.
+func (r *SocialAccountReconciler) fetchAccount(ctx context.Context, s *syncScope) error {
+	force := s.request != ""
+	snap, err := r.Accounts.Accounts(ctx, s.session, s.refresh, force)
+	if err == nil && !force && mapping.Resolve(snap, s.sa).Account == nil &&
+		snap.FetchedAt.Before(r.missing.changedSince(s)) && r.missing.mayRelist(s.credentials.Secret, s.now) {
+		snap, err = r.Accounts.Accounts(ctx, s.session, 0, true)
 	}
+	if err = r.recordSessionHealth(ctx, s, err); err != nil {
+		return err
+	}
+	s.resolved = mapping.Resolve(snap, s.sa)
+	s.acct = s.resolved.Account
+	r.missing.record(client.ObjectKeyFromObject(s.sa), s.acct != nil, s.now)
+	s.observed = s.sa.Status.DeepCopy()
+	mapping.Observe(s.observed, s.acct, s.now)
 	f := &s.facts
-	f.Platform, f.AccountName, f.Valid, f.ExpiresAt = a.Platform, a.Name(), a.IsValid, a.ExpiresAt
-	st.Platform = a.Platform.API()
-	st.AccountName = a.Name()
-	st.IsValid = ptr.To(a.IsValid && !wire.Expired(s.now, a.ExpiresAt))
-	st.ExpiresAt = metaTime(a.ExpiresAt)
-	st.DaysUntilExpiry = nil
-	if a.ExpiresAt != nil {
-		st.DaysUntilExpiry = ptr.To(int32(wire.DaysUntil(s.now, *a.ExpiresAt)))
+	f.Observed, f.Found, f.ReconnectedAs = true, s.acct != nil, s.resolved.ReconnectedAs
+	if a := s.acct; a != nil {
+		f.AccountID, f.Platform, f.AccountName, f.Valid, f.ExpiresAt = a.AccountID, a.Platform, a.Name(), a.IsValid, a.ExpiresAt
 	}
-	st.DataAccessExpiresAt = metaTime(a.DataAccessExpiresAt)
-	st.Facebook, st.Instagram, st.Threads = nil, nil, nil
-	switch a.Platform {
-	case wire.PlatformFacebook:
-		st.Facebook = &boringv1alpha1.FacebookStatus{PageName: a.PageName, PageID: a.PageID}
-	case wire.PlatformInstagram:
-		st.Instagram = &boringv1alpha1.InstagramStatus{Username: a.IGUsername, AccountID: a.IGAccountID, AccountType: a.AccountType}
-	case wire.PlatformThreads:
-		st.Threads = &boringv1alpha1.ThreadsStatus{Username: a.ThreadsUsername, UserID: a.ThreadsID, ProfilePictureURL: a.ThreadsProfilePicture}
-	}
+	r.Metrics.Synced(s.sa, s.now, s.credentials.Secret, snap)
+	return nil
 }
 
 // reconcileSecret writes the account-ID Secret once Boring confirmed the
 // account is the one the spec asks for.
 func (r *SocialAccountReconciler) reconcileSecret(ctx context.Context, s *syncScope) error {
 	f := &s.facts
-	if s.acct == nil || (f.WantPlatform != "" && f.WantPlatform != f.Platform.API()) {
+	if s.acct == nil || (f.WantPlatform != "" && f.WantPlatform != mapping.Platform(f.Platform)) {
 		return nil
 	}
 	conflict, err := r.ensureSecret(ctx, s.sa, s.acct)
@@ -191,9 +133,9 @@ func (r *SocialAccountReconciler) reconcileSecret(ctx context.Context, s *syncSc
 		return err
 	}
 	f.SecretConflict = conflict
-	s.sa.Status.SecretName = s.sa.EffectiveSecretName()
+	s.observed.SecretName = s.sa.EffectiveSecretName()
 	if conflict {
-		s.sa.Status.SecretName = ""
+		s.observed.SecretName = ""
 	}
 	return nil
 }
@@ -201,7 +143,8 @@ func (r *SocialAccountReconciler) reconcileSecret(ctx context.Context, s *syncSc
 // followAccountID records the account_id in use. When it changed (a
 // reconnect followed by platformAccountID, or a new spec.accountID), the
 // Secret already holds the new one: restart the workloads that read it.
-// The first resolution restarts nothing.
+// The first resolution restarts nothing. A failed restart fails the sync,
+// status keeps the old ID, and the retry restarts again.
 func (r *SocialAccountReconciler) followAccountID(ctx context.Context, s *syncScope) error {
 	if s.acct == nil {
 		return nil
@@ -210,20 +153,20 @@ func (r *SocialAccountReconciler) followAccountID(ctx context.Context, s *syncSc
 	if previous == current {
 		return nil
 	}
-	if s.resolved.Matches > 1 {
-		r.eventf(sa, corev1.EventTypeWarning, boringv1alpha1.EventAmbiguousAccount,
-			"%d accounts in Boring are the %s; using %s (valid first, then the newest)", s.resolved.Matches, s.facts.Wanted, current)
-	}
 	if previous != "" {
+		if err := r.restartTargets(ctx, s); err != nil {
+			return err
+		}
 		if sa.Spec.PlatformAccountID != "" {
 			r.eventf(sa, corev1.EventTypeNormal, boringv1alpha1.EventAccountReconnected,
 				"account_id changed from %s to %s (the account was reconnected in Boring)", previous, current)
 		}
-		if err := r.restartTargets(ctx, s); err != nil {
-			return err
-		}
 	}
-	sa.Status.AccountID = current
+	if s.resolved.Matches > 1 {
+		r.eventf(sa, corev1.EventTypeWarning, boringv1alpha1.EventAmbiguousAccount,
+			"%d accounts in Boring are the %s; using %s (valid first, then the newest)", s.resolved.Matches, s.facts.Wanted, current)
+	}
+	s.observed.AccountID = current
 	return nil
 }
 
@@ -233,7 +176,7 @@ func (r *SocialAccountReconciler) decideReady(s *syncScope) {
 	if e, ok := transition(readinessEvents, s.facts.Previous, v); ok {
 		r.event(s.sa, e, "Sync", v.Message)
 	}
-	r.setCondition(s.sa, boringv1alpha1.ConditionReady, v)
+	s.setCondition(boringv1alpha1.ConditionReady, v)
 }
 
 // setSynced sets Synced from how the sync ended, with an event when it changed.
@@ -243,12 +186,13 @@ func (r *SocialAccountReconciler) setSynced(s *syncScope, err error) {
 	if e, ok := transition(syncEvents, previous, v); ok {
 		r.event(s.sa, e, "Sync", v.Message)
 	}
-	r.setCondition(s.sa, boringv1alpha1.ConditionSynced, v)
+	s.setCondition(boringv1alpha1.ConditionSynced, v)
 }
 
-// syncFailed records a sync that brought no account data: status other than
-// the conditions is kept as it was, and so is the Secret. AccountDisabled is
-// an answer, not an outage: Ready says so.
+// syncFailed is the one failure path of a sync: what status says about the
+// account stays as it was (the last good observation), and so does the
+// Secret; Synced says what went wrong; a sync request stays unhandled.
+// AccountDisabled is an answer, not an outage: Ready says so.
 func (r *SocialAccountReconciler) syncFailed(ctx context.Context, s *syncScope, err error) (ctrl.Result, error) {
 	if errors.Is(err, context.Canceled) {
 		return ctrl.Result{}, err
@@ -257,10 +201,15 @@ func (r *SocialAccountReconciler) syncFailed(ctx context.Context, s *syncScope, 
 	s.facts.Observed = s.facts.Disabled
 	r.decideReady(s)
 	r.setSynced(s, err)
+	return failureRequeue(ctx, s, err)
+}
+
+// failureRequeue is when to look again after a failed sync.
+func failureRequeue(ctx context.Context, s *syncScope, err error) (ctrl.Result, error) {
 	switch {
 	case errors.Is(err, errPaused):
 		return ctrl.Result{}, nil // unpausing is an annotation change, which syncs
-	case isCredentialsMissing(err), errors.Is(err, boring.ErrUnauthorized), s.facts.Disabled:
+	case mapping.IsMissing(err), errors.Is(err, boring.ErrUnauthorized), s.facts.Disabled:
 		// A fix arrives through the Secret watch or a spec change; until
 		// then look again slowly.
 		return ctrl.Result{RequeueAfter: s.refresh}, nil
@@ -268,7 +217,7 @@ func (r *SocialAccountReconciler) syncFailed(ctx context.Context, s *syncScope, 
 	if wait, ok := boring.RetryAfter(err); ok {
 		return ctrl.Result{RequeueAfter: wait + time.Second}, nil
 	}
-	logf.FromContext(ctx).Info("Boring unavailable, backing off", "error", err.Error())
+	logf.FromContext(ctx).Info("Sync failed, backing off", "error", err.Error())
 	return ctrl.Result{}, err // exponential backoff, capped
 }
 
@@ -292,49 +241,18 @@ func (r *SocialAccountReconciler) warnExpiry(s *syncScope) {
 		warned = true
 	}
 	if warned {
-		st.LastExpiryWarningTime = metaTime(&s.now)
+		st.LastExpiryWarningTime = mapping.MetaTime(&s.now)
 	}
 }
 
+// nextSyncOf is when to sync again after a successful sync.
 func (r *SocialAccountReconciler) nextSyncOf(ctx context.Context, s *syncScope) time.Duration {
 	st := &s.sa.Status
 	next := nextSync(s.now, s.refresh, s.sa.EffectiveExpiryWarningDays(), st.LastExpiryWarningTime,
 		timeOf(st.ExpiresAt), timeOf(st.DataAccessExpiresAt))
 	if s.acct == nil {
-		next = min(next, notFoundRetry)
+		next = min(next, r.missing.retryAfter(client.ObjectKeyFromObject(s.sa)))
 	}
 	logf.FromContext(ctx).V(1).Info("Synced", "ready", meta.IsStatusConditionTrue(st.Conditions, boringv1alpha1.ConditionReady), "requeueAfter", next)
 	return next
-}
-
-func (r *SocialAccountReconciler) setCondition(sa *boringv1alpha1.SocialAccount, typ string, v verdict) {
-	meta.SetStatusCondition(&sa.Status.Conditions, metav1.Condition{
-		Type: typ, Status: v.Status, Reason: v.Reason, Message: v.Message,
-		ObservedGeneration: sa.Generation,
-		LastTransitionTime: metav1.NewTime(r.Clock.Now().Truncate(time.Second)),
-	})
-}
-
-func (r *SocialAccountReconciler) event(sa *boringv1alpha1.SocialAccount, e eventSpec, action, note string) {
-	r.Recorder.Eventf(sa, nil, e.Type, e.Reason, action, "%s", note)
-}
-
-func (r *SocialAccountReconciler) eventf(sa *boringv1alpha1.SocialAccount, eventType, reason, format string, args ...any) {
-	r.Recorder.Eventf(sa, nil, eventType, reason, "Sync", format, args...)
-}
-
-func metaTime(t *time.Time) *metav1.Time {
-	if t == nil {
-		return nil
-	}
-	// Status holds whole seconds; compare like with like, or every sync
-	// would look like a change.
-	return &metav1.Time{Time: t.UTC().Truncate(time.Second)}
-}
-
-func timeOf(t *metav1.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	return &t.Time
 }

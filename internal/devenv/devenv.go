@@ -41,6 +41,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/ptr"
@@ -326,24 +327,16 @@ func (e *Env) CurlCommand() string {
 // WaitForSamples waits until every SocialAccount in the dev namespace has
 // synced once (Synced=True), whatever its Ready verdict.
 func WaitForSamples(ctx context.Context, c client.Client) error {
-	for {
+	return wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		var list boringv1alpha1.SocialAccountList
-		err := c.List(ctx, &list, client.InNamespace(Namespace))
-		if err == nil && len(list.Items) > 0 {
-			synced := 0
-			for _, sa := range list.Items {
-				if meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionSynced) {
-					synced++
-				}
-			}
-			if synced == len(list.Items) {
-				return nil
+		if err := c.List(ctx, &list, client.InNamespace(Namespace)); err != nil || len(list.Items) == 0 {
+			return false, nil // the API server or the samples are not there yet
+		}
+		for _, sa := range list.Items {
+			if !meta.IsStatusConditionTrue(sa.Status.Conditions, boringv1alpha1.ConditionSynced) {
+				return false, nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+		return true, nil
+	})
 }

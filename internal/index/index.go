@@ -22,10 +22,10 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
+	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
 const (
@@ -33,25 +33,23 @@ const (
 	// for: spec.accountID, or the one spec.platformAccountID resolved to.
 	AccountID = "resolvedAccountID"
 	// Credentials indexes SocialAccounts by the NAMESPACE/NAME of the
-	// credentials Secret they use: their own, or the default one.
+	// credentials Secret they use (mapping.Defaults.CredentialsOf): their
+	// own, or the default one where their namespace may use it.
 	Credentials = "credentials"
 )
 
-// Register adds the indexes to indexer. defaultCreds is the manager's
-// --default-credentials Secret (empty when there is none).
-func Register(ctx context.Context, indexer client.FieldIndexer, defaultCreds types.NamespacedName) error {
+// Register adds the indexes to indexer; defaults are the manager's default
+// credentials.
+func Register(ctx context.Context, indexer client.FieldIndexer, defaults mapping.Defaults) error {
 	if err := indexer.IndexField(ctx, &boringv1alpha1.SocialAccount{}, AccountID, ByAccountID); err != nil {
 		return fmt.Errorf("indexing %s: %w", AccountID, err)
 	}
 	if err := indexer.IndexField(ctx, &boringv1alpha1.SocialAccount{}, Credentials, func(o client.Object) []string {
-		sa := o.(*boringv1alpha1.SocialAccount)
-		if sa.Spec.CredentialsRef != nil {
-			return []string{sa.Namespace + "/" + sa.Spec.CredentialsRef.Name}
+		creds, err := defaults.CredentialsOf(o.(*boringv1alpha1.SocialAccount))
+		if err != nil {
+			return nil
 		}
-		if defaultCreds.Name != "" {
-			return []string{defaultCreds.String()}
-		}
-		return nil
+		return []string{creds.Secret.String()}
 	}); err != nil {
 		return fmt.Errorf("indexing %s: %w", Credentials, err)
 	}

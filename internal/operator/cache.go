@@ -35,22 +35,39 @@ import (
 )
 
 // CacheOptions are the manager's cache options; every manager that runs
-// Setup must use them. Secrets are cached only when the operator wrote them
-// (its managed-by label), and only as metadata without annotations or
-// managedFields: a Secret applied with client-side `kubectl apply` keeps its
-// whole content in an annotation, which the cache must never hold. The
-// operator's own Secrets keep one cache-only digest saying whether only the
-// operator has written them (controller.CachedSecretMetadata).
+// Setup must use them. Of the Secrets, the manager's cache holds only the
+// account-ID Secrets the operator writes (its managed-by label), whole: they
+// hold an ID, a platform and a name, no secret, and comparing them whole with
+// what they should hold is plainer than trusting digests. Their
+// managedFields stay, for the operator's own entries only: they say which
+// labels and annotations the operator wrote, so one it no longer wants can
+// be removed. Everything else loses its managedFields. Credentials Secrets
+// live in a cache of their own, as metadata (newCredentialsCache).
 func CacheOptions() cache.Options {
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {
 				Label:     labels.SelectorFromSet(labels.Set{boringv1alpha1.ManagedByLabel: boringv1alpha1.ManagedByValue}),
-				Transform: controller.CachedSecretMetadata,
+				Transform: keepOwnManagedFields,
 			},
 		},
 	}
+}
+
+// keepOwnManagedFields drops the managedFields entries of every field
+// manager but the operator's.
+var keepOwnManagedFields toolscache.TransformFunc = func(in any) (any, error) {
+	if obj, err := meta.Accessor(in); err == nil {
+		own := obj.GetManagedFields()[:0:0]
+		for _, e := range obj.GetManagedFields() {
+			if e.Manager == controller.FieldOwner && e.Subresource == "" {
+				own = append(own, e)
+			}
+		}
+		obj.SetManagedFields(own)
+	}
+	return in, nil
 }
 
 // newCredentialsCache is a cache of the Secrets opted in as Boring

@@ -26,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -44,7 +45,7 @@ func TestAccountMetricsOnTheLeaderOnly(t *testing.T) {
 	backend.AddAccount("owner", boringtest.Account{ID: "acct-1", Platform: "facebook", Valid: true, Name: "Page", PlatformID: "1"})
 
 	election := ctrl.Options{LeaderElection: true, LeaderElectionID: "boring-operator-test", LeaderElectionNamespace: "default",
-		LeaseDuration: ptrTo(4 * time.Second), RenewDeadline: ptrTo(3 * time.Second), RetryPeriod: ptrTo(500 * time.Millisecond)}
+		LeaseDuration: ptr.To(4 * time.Second), RenewDeadline: ptr.To(3 * time.Second), RetryPeriod: ptr.To(500 * time.Millisecond)}
 	first, second := prometheus.NewPedanticRegistry(), prometheus.NewPedanticRegistry()
 	startOperator(t, cfg, scheme, backend.URL(), election, first)
 	startOperator(t, cfg, scheme, backend.URL(), election, second)

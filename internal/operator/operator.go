@@ -40,6 +40,7 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/controller"
 	"github.com/aiagent-me/boring-operator/internal/index"
+	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
 // Options configure the operator; the zero value of each field is its flag's default.
@@ -88,7 +89,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 	if opts.Registry == nil {
 		opts.Registry = ctrlmetrics.Registry
 	}
-	if err := index.Register(ctx, mgr.GetFieldIndexer(), opts.DefaultCredentials); err != nil {
+	defaults := mapping.Defaults{Secret: opts.DefaultCredentials, Namespaces: opts.DefaultCredentialsNamespaces}
+	if err := index.Register(ctx, mgr.GetFieldIndexer(), defaults); err != nil {
 		return nil, err
 	}
 
@@ -118,26 +120,24 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 		return nil, err
 	}
 	r := &controller.SocialAccountReconciler{
-		Client:                       mgr.GetClient(),
-		APIReader:                    mgr.GetAPIReader(),
-		Credentials:                  creds,
-		Recorder:                     mgr.GetEventRecorder("boring-operator"),
-		Clock:                        opts.Clock,
-		Accounts:                     accounts,
-		Disconnector:                 accounts,
-		DefaultCredentials:           opts.DefaultCredentials,
-		DefaultCredentialsNamespaces: opts.DefaultCredentialsNamespaces,
-		MaxConcurrentSyncs:           opts.MaxConcurrentSyncs,
-		Metrics:                      metrics,
+		Client:             mgr.GetClient(),
+		APIReader:          mgr.GetAPIReader(),
+		Credentials:        creds,
+		Recorder:           mgr.GetEventRecorder("boring-operator"),
+		Clock:              opts.Clock,
+		Accounts:           accounts,
+		Disconnector:       accounts,
+		Defaults:           defaults,
+		MaxConcurrentSyncs: opts.MaxConcurrentSyncs,
+		Metrics:            metrics,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the SocialAccount controller: %w", err)
 	}
 	if err := (&controller.CredentialsProtector{
-		Client:                       mgr.GetClient(),
-		Credentials:                  creds,
-		DefaultCredentials:           opts.DefaultCredentials,
-		DefaultCredentialsNamespaces: opts.DefaultCredentialsNamespaces,
+		Client:      mgr.GetClient(),
+		Credentials: creds,
+		Defaults:    defaults,
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the credentials protection: %w", err)
 	}
@@ -147,6 +147,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 	handler := accountapi.NewHandler(mgr.GetClient(), mgr.GetClient(), reviewer, opts.Clock)
 	handler.ResponseTTL = reviewer.TTL()
 	handler.Recorder = mgr.GetEventRecorder("boring-operator-account-api")
+	handler.Keepers = r
 	addr, apiReady, err := accountapi.AddToManager(mgr, handler, opts.API)
 	if err != nil {
 		return nil, err

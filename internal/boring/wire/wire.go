@@ -22,11 +22,7 @@ limitations under the License.
 // testdata/ holds the examples of Boring's documentation it is tested against.
 package wire
 
-import (
-	"time"
-
-	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
-)
+import "time"
 
 // Endpoint paths and the session cookie, as documented.
 const (
@@ -45,12 +41,6 @@ const (
 	PlatformInstagram Platform = "instagram"
 	PlatformThreads   Platform = "threads"
 )
-
-// API is the platform as the SocialAccount API names it.
-func (p Platform) API() boringv1alpha1.Platform { return boringv1alpha1.Platform(p) }
-
-// PlatformFromAPI is the wire name of a SocialAccount API platform.
-func PlatformFromAPI(p boringv1alpha1.Platform) Platform { return Platform(p) }
 
 // Account is one entry of GET /api/accounts. Fields of other platforms are
 // empty and left out when encoding.

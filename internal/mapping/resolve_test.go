@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package mapping
 
 import (
 	"testing"
@@ -25,7 +25,7 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
 
-func TestResolveAccount(t *testing.T) {
+func TestResolve(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ig := func(id, pid string, valid bool, created time.Time) wire.Account {
 		return wire.Account{AccountID: id, Platform: wire.PlatformInstagram, IGAccountID: pid, IsValid: valid, CreatedAt: created}
@@ -63,7 +63,7 @@ func TestResolveAccount(t *testing.T) {
 		"account ID never seen, nothing to hint": {byID("gone", boringv1alpha1.SocialAccountStatus{}), "", 0, ""},
 	}
 	for name, tc := range tests {
-		got := ResolveAccount(snap, tc.sa)
+		got := Resolve(snap, tc.sa)
 		id := ""
 		if got.Account != nil {
 			id = got.Account.AccountID

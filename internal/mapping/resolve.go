@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package mapping
 
 import (
 	"cmp"
@@ -37,14 +37,13 @@ type Resolution struct {
 	ReconnectedAs string
 }
 
-// ResolveAccount finds the account sa maps in snap: the one rule the
-// controller, its metrics and kubectl-boring share. A platformAccountID
-// mapping takes the account of that platform with that platform ID (a valid
-// one first, then the newest). An accountID mapping takes that ID; when it
-// is gone, the platform ID it had last time tells whether it was reconnected.
-func ResolveAccount(snap *boring.Snapshot, sa *boringv1alpha1.SocialAccount) Resolution {
+// Resolve finds the account sa maps in snap. A platformAccountID mapping
+// takes the account of that platform with that platform ID (a valid one
+// first, then the newest). An accountID mapping takes that ID; when it is
+// gone, the platform ID it had last time tells whether it was reconnected.
+func Resolve(snap *boring.Snapshot, sa *boringv1alpha1.SocialAccount) Resolution {
 	if pid := sa.Spec.PlatformAccountID; pid != "" {
-		candidates := snap.ByPlatformID(wire.PlatformFromAPI(sa.Spec.Platform), pid)
+		candidates := snap.ByPlatformID(WirePlatform(sa.Spec.Platform), pid)
 		return Resolution{Account: preferred(candidates), Matches: len(candidates)}
 	}
 	if acct, ok := snap.Lookup(sa.Spec.AccountID); ok {
@@ -78,7 +77,7 @@ func preferred(candidates []*wire.Account) *wire.Account {
 
 // lastPlatformID is the platform and platform ID status last saw.
 func lastPlatformID(st *boringv1alpha1.SocialAccountStatus) (wire.Platform, string) {
-	p := wire.PlatformFromAPI(st.Platform)
+	p := WirePlatform(st.Platform)
 	switch {
 	case st.Facebook != nil && p == wire.PlatformFacebook:
 		return p, st.Facebook.PageID
