@@ -160,6 +160,41 @@ func TestKubectlBoring(t *testing.T) {
 	t.Run("status", func(t *testing.T) { f.t = t; testStatus(f) })
 	t.Run("sync", func(t *testing.T) { f.t = t; testSync(f) })
 	t.Run("without rights", func(t *testing.T) { f.t = t; testWithoutRights(f) })
+	t.Run("unlabelled credentials", func(t *testing.T) { f.t = t; testUnlabelledCredentials(f) })
+}
+
+// testUnlabelledCredentials: a SocialAccount whose credentialsRef names a
+// Secret that has not opted in as Boring credentials (say, a database
+// password) cannot make audit or import send that Secret's value to Boring.
+func testUnlabelledCredentials(f *fixture) {
+	t := f.t
+	ctx := context.Background()
+	ns := "hostile"
+	f.namespace(ns)
+	const password = "db-password-never-sent"
+	must(t, f.c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "database"},
+		StringData: map[string]string{"session": password}}))
+	f.socialAccount(ns, "lure", boringv1alpha1.SocialAccountSpec{AccountID: "lure-1",
+		CredentialsRef: &boringv1alpha1.CredentialsReference{Name: "database"}})
+	f.backend.ResetLog()
+	a := f.run("audit", "-A", "--boring-url", f.backend.URL())
+	i := f.run("import", "--credentials", ns+"/database", "--boring-url", f.backend.URL())
+	for _, req := range f.backend.Requests() {
+		if req.User == "" {
+			t.Errorf("a request reached Boring with a session it does not know (the unlabelled Secret's value?): %+v", req)
+		}
+	}
+	if !strings.Contains(a.stderr, ns+"/database") || !strings.Contains(a.stderr, "not opted in") {
+		t.Errorf("audit did not warn about the unlabelled Secret: %q", a.stderr)
+	}
+	if i.code == 0 || !strings.Contains(i.stderr, "not opted in") {
+		t.Errorf("import of an unlabelled Secret: exit %d, stderr %q", i.code, i.stderr)
+	}
+	for _, out := range []string{a.stdout, a.stderr, i.stdout, i.stderr} {
+		if strings.Contains(out, password) {
+			t.Fatal("the unlabelled Secret's value was printed")
+		}
+	}
 }
 
 // writeKubeconfig writes a kubeconfig for a user of the test control plane.
