@@ -178,7 +178,7 @@ func testUnlabelledCredentials(f *fixture) {
 		CredentialsRef: &boringv1alpha1.CredentialsReference{Name: "database"}})
 	f.backend.ResetLog()
 	a := f.run("audit", "-A", "--boring-url", f.backend.URL())
-	i := f.run("import", "--credentials", ns+"/database", "--boring-url", f.backend.URL())
+	i := f.run("import", "-n", ns, "--credentials", ns+"/database", "--boring-url", f.backend.URL())
 	for _, req := range f.backend.Requests() {
 		if req.User == "" {
 			t.Errorf("a request reached Boring with a session it does not know (the unlabelled Secret's value?): %+v", req)

@@ -201,7 +201,8 @@ func (r *SocialAccountReconciler) keptBy(ctx context.Context, sa *boringv1alpha1
 }
 
 // markDisconnectHandled records on the SocialAccount that its disconnect is
-// done.
+// done: one annotation, written whatever else changed meanwhile, or the
+// retry would call Boring again.
 func (r *SocialAccountReconciler) markDisconnectHandled(ctx context.Context, sa *boringv1alpha1.SocialAccount) error {
 	read := sa.ResourceVersion
 	err := patchMetadata(ctx, r.Client, sa, func(o client.Object) {

@@ -243,16 +243,19 @@ func (s *syncScope) setCondition(typ string, v verdict) {
 
 // patchMetadata is the one way the controllers write metadata (finalizers,
 // annotations): change edits obj, and the merge patch sent holds only the
-// finalizers and the annotations change touched, locked on the
-// resourceVersion obj was read at. The answer is decoded as metadata only: a
-// few hundred bytes instead of the whole object.
+// finalizers and the annotations change touched. A finalizer list is a whole
+// list, so its patch is locked on the resourceVersion obj was read at; a
+// patch of annotations alone cannot overwrite anybody's and is not. The
+// answer is decoded as metadata only: a few hundred bytes instead of the
+// whole object.
 func patchMetadata(ctx context.Context, c client.Client, obj client.Object, change func(client.Object)) error {
 	read := obj.GetResourceVersion()
 	finalizers, annotations := slices.Clone(obj.GetFinalizers()), maps.Clone(obj.GetAnnotations())
 	change(obj)
-	m := map[string]any{"resourceVersion": read}
+	m := map[string]any{}
 	if !slices.Equal(finalizers, obj.GetFinalizers()) {
 		m["finalizers"] = obj.GetFinalizers()
+		m["resourceVersion"] = read
 	}
 	if changed := annotationChanges(annotations, obj.GetAnnotations()); len(changed) > 0 {
 		m["annotations"] = changed
