@@ -2,6 +2,12 @@
 VERSION ?= 0.2.0
 # Image URL to use all building/pushing image targets
 IMG ?= ghcr.io/aiagent-me/boring-operator:v$(VERSION)
+# kubectl-boring's image; empty: IMG's with the name kubectl-boring.
+CLI_IMG ?=
+# What the binaries and images are stamped with: the commit, and its time
+# (not the build's), so that two builds of a commit are the same image.
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
 # Tools are pinned and built from the Go module proxy into bin/.
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
@@ -15,6 +21,7 @@ GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 # the version, so changing a pin rebuilds it.
 HELM ?= $(LOCALBIN)/helm-$(call tool-version,helm.sh/helm/v3)
 PROMTOOL ?= $(LOCALBIN)/promtool-$(call tool-version,github.com/prometheus/prometheus)
+KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(call tool-version,sigs.k8s.io/kustomize/kustomize/v5)
 tool-version = $(shell cd hack/tools && go list -m -f '{{.Version}}' $(1))
 # helm's default Kubernetes version (lint, template) is the one envtest runs.
 K8S_MINOR = $(word 2,$(subst ., ,$(ENVTEST_K8S_VERSION)))
@@ -96,14 +103,24 @@ build: manifests generate fmt vet ## Build the manager and the kubectl plugin (b
 run: manifests generate fmt vet ## Run the manager against the current kubeconfig.
 	go run ./cmd
 
+.PHONY: image
+image: ## Build dist/boring-operator.oci.tar and dist/kubectl-boring.oci.tar (linux/amd64+arm64, no Docker needed).
+	cd hack/tools && go run ./image build -C "$(CURDIR)" -out "$(CURDIR)/dist" -version $(VERSION) \
+		-commit $(COMMIT) -epoch $(SOURCE_DATE_EPOCH) -image $(IMG) $(if $(CLI_IMG),-cli-image $(CLI_IMG))
+
+.PHONY: image-push
+image-push: image ## Push both images to IMG and CLI_IMG (credentials: docker login or crane auth login).
+	cd hack/tools && go run ./image push -dir "$(CURDIR)/dist" -image $(IMG) $(if $(CLI_IMG),-cli-image $(CLI_IMG))
+
 .PHONY: docker-build
-docker-build: ## Build the manager image (needs a Docker engine).
-	docker build -t $(IMG) .
+docker-build: ## Build the manager image with a Docker engine (the same binary as make image's).
+	docker build -t $(IMG) --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
+		--build-arg SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) .
 
 .PHONY: build-installer
-build-installer: manifests generate envtest-assets ## Write dist/install.yaml (CRDs and the manager deployment).
+build-installer: manifests generate kustomize ## Write dist/install.yaml (CRDs and the manager deployment).
 	mkdir -p dist
-	"$$(./hack/envtest-assets.sh | tail -n 1)/kubectl" kustomize config/default > dist/install.yaml
+	$(KUSTOMIZE) build config/default > dist/install.yaml
 	@echo "wrote dist/install.yaml"
 
 ##@ Tools
@@ -114,7 +131,8 @@ $(CONTROLLER_GEN):
 	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
 
 .PHONY: helm
-helm: $(HELM) ## Build helm into bin/ (pinned in hack/tools/go.mod).
+helm: $(HELM) ## Build helm into bin/ (pinned in hack/tools/go.mod), and link bin/helm to it.
+	@ln -sf $(notdir $(HELM)) $(LOCALBIN)/helm
 $(HELM):
 	$(call go-build-tool,$(HELM),helm.sh/helm/v3/cmd/helm,,$(HELM_LDFLAGS))
 
@@ -122,6 +140,11 @@ $(HELM):
 promtool: $(PROMTOOL) ## Build promtool into bin/ (pinned in hack/tools/go.mod; without service discovery plugins).
 $(PROMTOOL):
 	$(call go-build-tool,$(PROMTOOL),github.com/prometheus/prometheus/cmd/promtool,remove_all_sd,)
+
+.PHONY: kustomize
+kustomize: $(KUSTOMIZE) ## Build kustomize into bin/ (pinned in hack/tools/go.mod).
+$(KUSTOMIZE):
+	$(call go-build-tool,$(KUSTOMIZE),sigs.k8s.io/kustomize/kustomize/v5,,)
 
 .PHONY: golangci-lint
 golangci-lint: $(GOLANGCI_LINT) ## Build golangci-lint into bin/.

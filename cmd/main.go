@@ -31,6 +31,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	// The image has no /etc/ssl: Go falls back to these roots (Mozilla's,
+	// built in) only when the system has none, so --boring-url's public
+	// certificate verifies there too.
+	_ "golang.org/x/crypto/x509roots/fallback"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -41,6 +45,7 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/accountapi"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/operator"
+	"github.com/aiagent-me/boring-operator/internal/version"
 )
 
 var (
@@ -183,7 +188,7 @@ func run(o options) error {
 	if err := mgr.AddReadyzCheck("readyz", op.Ready); err != nil {
 		return err
 	}
-	setupLog.Info("Starting manager")
+	setupLog.Info("Starting manager", "version", version.Version, "commit", version.Commit, "date", version.Date)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 

@@ -23,16 +23,23 @@ import (
 	"os"
 	"os/signal"
 
+	// The image has no /etc/ssl: Go falls back to these roots (Mozilla's,
+	// built in) only when the system has none.
+	_ "golang.org/x/crypto/x509roots/fallback"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/aiagent-me/boring-operator/internal/cli"
+	"github.com/aiagent-me/boring-operator/internal/version"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	code := cli.Execute(ctx, cli.NewCommand(streams), os.Args[1:], os.Stderr)
+	root := cli.NewCommand(streams)
+	// --version prints what make image or the Dockerfile stamped.
+	root.Version = version.Version + " (commit " + version.Commit + ", " + version.Date + ")"
+	code := cli.Execute(ctx, root, os.Args[1:], os.Stderr)
 	stop()
 	os.Exit(code)
 }

@@ -35,10 +35,12 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
+	"github.com/aiagent-me/boring-operator/internal/version"
 )
 
-// Version is reported in the User-Agent; set at build time with -ldflags.
-var Version = "dev"
+// Version is reported in the User-Agent: the release stamped into the
+// binary (package version), or another value set by a test.
+var Version = version.Version
 
 // Options tune a Client. Zero values take the defaults in parentheses.
 type Options struct {
