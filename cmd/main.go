@@ -64,6 +64,7 @@ type options struct {
 	metricsSecure      bool
 	probeAddr          string
 	leaderElect        bool
+	leaderElectionNS   string
 	enableHTTP2        bool
 	boringURL          string
 	defaultCredentials string
@@ -87,6 +88,9 @@ func main() {
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
 	flag.BoolVar(&o.leaderElect, "leader-elect", false,
 		"Enable leader election for the controller manager, ensuring there is only one active controller.")
+	flag.StringVar(&o.leaderElectionNS, "leader-election-namespace", "",
+		"The namespace of the leader election lease (--leader-elect); empty means the pod's own namespace "+
+			"($POD_NAMESPACE, else the ServiceAccount's). Required outside a cluster.")
 	flag.BoolVar(&o.enableHTTP2, "enable-http2", false,
 		"If set, HTTP/2 will be enabled for the metrics server (off by default: CVE-2023-44487, CVE-2023-39325).")
 	flag.StringVar(&o.boringURL, "boring-url", "https://boring.aiagent-me.com", "Base URL of the Boring API.")
@@ -158,6 +162,8 @@ func run(o options) error {
 		PprofBindAddress:       o.pprofAddr,
 		LeaderElection:         o.leaderElect,
 		LeaderElectionID:       "boring-operator.boring.aiagent-me.com",
+		// Empty: controller-runtime reads the pod's ServiceAccount namespace.
+		LeaderElectionNamespace: leaderElectionNamespace(o.leaderElectionNS),
 		// The manager exits right after it stops leading, so releasing the
 		// lease on the way out is safe and speeds up the next leader.
 		LeaderElectionReleaseOnCancel: true,
@@ -190,6 +196,15 @@ func run(o options) error {
 	}
 	setupLog.Info("Starting manager", "version", version.Version, "commit", version.Commit, "date", version.Date)
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// leaderElectionNamespace is the flag's value, else the pod's namespace from
+// the downward API (the chart sets POD_NAMESPACE).
+func leaderElectionNamespace(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return os.Getenv("POD_NAMESPACE")
 }
 
 // splitList splits a comma-separated flag, dropping empty items.
