@@ -262,7 +262,11 @@ func TestWrongSessionAndForeignAccount(t *testing.T) {
 
 func TestCancelEndsHungCallPromptly(t *testing.T) {
 	srv := newBackend(t)
-	srv.SetFault(boringtest.EndpointList, boringtest.Fault{Hang: true})
+	// The cancel comes once the request is being served, so it ends a call
+	// in flight, not one still dialling.
+	arrived := make(chan struct{})
+	var once sync.Once
+	srv.SetFault(boringtest.EndpointList, boringtest.Fault{Hang: true, Before: func() { once.Do(func() { close(arrived) }) }})
 	c := newClient(t, srv.URL(), func(o *boring.Options) { o.Timeout = time.Minute })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -270,7 +274,7 @@ func TestCancelEndsHungCallPromptly(t *testing.T) {
 		_, err := c.ListAccounts(ctx, session)
 		done <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	<-arrived
 	cancel()
 	select {
 	case err := <-done:
