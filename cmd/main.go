@@ -76,6 +76,10 @@ type options struct {
 	apiAudiences       string
 	apiReviewQPS       float64
 	apiReviewBurst     int
+	apiReserveQPS      float64
+	apiReserveBurst    int
+	apiReviewTTL       time.Duration
+	apiReviewMaxAge    time.Duration
 	pprofAddr          string
 }
 
@@ -106,8 +110,15 @@ func main() {
 	flag.StringVar(&o.apiAudiences, "api-token-audiences", "",
 		"Comma-separated audiences the account API's callers' tokens must be minted for (kubectl create token SA --audience=...); "+
 			"recommended: boring-account-api. Empty accepts the API server's default audience.")
-	flag.Float64Var(&o.apiReviewQPS, "api-review-qps", 20, "TokenReviews and SubjectAccessReviews a second for callers not in the cache; past it 429.")
+	flag.Float64Var(&o.apiReviewQPS, "api-review-qps", 20, "TokenReviews and SubjectAccessReviews a second for tokens not known yet; past it 429.")
 	flag.IntVar(&o.apiReviewBurst, "api-review-burst", 40, "Burst of the review budget (--api-review-qps).")
+	flag.Float64Var(&o.apiReserveQPS, "api-review-reserve-qps", 10,
+		"Reviews a second reserved for callers already reviewed valid (refreshes and their access checks); unknown tokens never spend it.")
+	flag.IntVar(&o.apiReserveBurst, "api-review-reserve-burst", 20, "Burst of the reserve (--api-review-reserve-qps).")
+	flag.DurationVar(&o.apiReviewTTL, "api-review-ttl", 10*time.Second,
+		"How long a review is used without a new one: revoked tokens and RBAC take effect within it.")
+	flag.DurationVar(&o.apiReviewMaxAge, "api-review-max-age", 5*time.Minute,
+		"Hard limit on the age of a known caller's review, used past --api-review-ttl only while no new review can be made.")
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", 10, "How many SocialAccounts are synced at once.")
 	flag.DurationVar(&o.maxRetryAfter, "boring-max-retry-after", 15*time.Minute,
 		"The longest Retry-After of Boring's that is honoured; a longer one waits this long (and is logged).")
@@ -182,6 +193,8 @@ func run(o options) error {
 		API:                          accountapi.ServerOptions{BindAddress: o.apiBindAddress, CertDir: o.apiCertDir},
 		Review: accountapi.ReviewerOptions{
 			Audiences: splitList(o.apiAudiences), ReviewsPerSecond: o.apiReviewQPS, ReviewBurst: o.apiReviewBurst,
+			ReserveReviewsPerSecond: o.apiReserveQPS, ReserveBurst: o.apiReserveBurst,
+			TTL: o.apiReviewTTL, MaxAge: o.apiReviewMaxAge,
 		},
 	})
 	if err != nil {
