@@ -64,6 +64,7 @@ type options struct {
 	metricsSecure      bool
 	probeAddr          string
 	leaderElect        bool
+	leaderElectionNS   string
 	enableHTTP2        bool
 	boringURL          string
 	defaultCredentials string
@@ -75,6 +76,10 @@ type options struct {
 	apiAudiences       string
 	apiReviewQPS       float64
 	apiReviewBurst     int
+	apiReserveQPS      float64
+	apiReserveBurst    int
+	apiReviewTTL       time.Duration
+	apiReviewMaxAge    time.Duration
 	pprofAddr          string
 }
 
@@ -87,6 +92,9 @@ func main() {
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
 	flag.BoolVar(&o.leaderElect, "leader-elect", false,
 		"Enable leader election for the controller manager, ensuring there is only one active controller.")
+	flag.StringVar(&o.leaderElectionNS, "leader-election-namespace", "",
+		"The namespace of the leader election lease (--leader-elect); empty means the pod's own namespace "+
+			"($POD_NAMESPACE, else the ServiceAccount's). Required outside a cluster.")
 	flag.BoolVar(&o.enableHTTP2, "enable-http2", false,
 		"If set, HTTP/2 will be enabled for the metrics server (off by default: CVE-2023-44487, CVE-2023-39325).")
 	flag.StringVar(&o.boringURL, "boring-url", "https://boring.aiagent-me.com", "Base URL of the Boring API.")
@@ -102,8 +110,15 @@ func main() {
 	flag.StringVar(&o.apiAudiences, "api-token-audiences", "",
 		"Comma-separated audiences the account API's callers' tokens must be minted for (kubectl create token SA --audience=...); "+
 			"recommended: boring-account-api. Empty accepts the API server's default audience.")
-	flag.Float64Var(&o.apiReviewQPS, "api-review-qps", 20, "TokenReviews and SubjectAccessReviews a second for callers not in the cache; past it 429.")
+	flag.Float64Var(&o.apiReviewQPS, "api-review-qps", 20, "TokenReviews and SubjectAccessReviews a second for tokens not known yet; past it 429.")
 	flag.IntVar(&o.apiReviewBurst, "api-review-burst", 40, "Burst of the review budget (--api-review-qps).")
+	flag.Float64Var(&o.apiReserveQPS, "api-review-reserve-qps", 10,
+		"Reviews a second reserved for callers already reviewed valid (refreshes and their access checks); unknown tokens never spend it.")
+	flag.IntVar(&o.apiReserveBurst, "api-review-reserve-burst", 20, "Burst of the reserve (--api-review-reserve-qps).")
+	flag.DurationVar(&o.apiReviewTTL, "api-review-ttl", 10*time.Second,
+		"How long a review is used without a new one: revoked tokens and RBAC take effect within it.")
+	flag.DurationVar(&o.apiReviewMaxAge, "api-review-max-age", 5*time.Minute,
+		"Hard limit on the age of a known caller's review, used past --api-review-ttl only while no new review can be made.")
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", 10, "How many SocialAccounts are synced at once.")
 	flag.DurationVar(&o.maxRetryAfter, "boring-max-retry-after", 15*time.Minute,
 		"The longest Retry-After of Boring's that is honoured; a longer one waits this long (and is logged).")
@@ -158,6 +173,8 @@ func run(o options) error {
 		PprofBindAddress:       o.pprofAddr,
 		LeaderElection:         o.leaderElect,
 		LeaderElectionID:       "boring-operator.boring.aiagent-me.com",
+		// Empty: controller-runtime reads the pod's ServiceAccount namespace.
+		LeaderElectionNamespace: leaderElectionNamespace(o.leaderElectionNS),
 		// The manager exits right after it stops leading, so releasing the
 		// lease on the way out is safe and speeds up the next leader.
 		LeaderElectionReleaseOnCancel: true,
@@ -176,6 +193,8 @@ func run(o options) error {
 		API:                          accountapi.ServerOptions{BindAddress: o.apiBindAddress, CertDir: o.apiCertDir},
 		Review: accountapi.ReviewerOptions{
 			Audiences: splitList(o.apiAudiences), ReviewsPerSecond: o.apiReviewQPS, ReviewBurst: o.apiReviewBurst,
+			ReserveReviewsPerSecond: o.apiReserveQPS, ReserveBurst: o.apiReserveBurst,
+			TTL: o.apiReviewTTL, MaxAge: o.apiReviewMaxAge,
 		},
 	})
 	if err != nil {
@@ -190,6 +209,15 @@ func run(o options) error {
 	}
 	setupLog.Info("Starting manager", "version", version.Version, "commit", version.Commit, "date", version.Date)
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// leaderElectionNamespace is the flag's value, else the pod's namespace from
+// the downward API (the chart sets POD_NAMESPACE).
+func leaderElectionNamespace(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return os.Getenv("POD_NAMESPACE")
 }
 
 // splitList splits a comma-separated flag, dropping empty items.

@@ -64,9 +64,10 @@ type Handler struct {
 	Auth     Authorizer
 	Clock    clock.PassiveClock
 	// ResponseTTL is how long an answer of GET /api/accounts may be reused
-	// for one caller while nothing changes: at most the access-review TTL,
-	// so revoked access stops showing data as soon as a review would.
-	// Zero reuses nothing.
+	// for one caller while no SocialAccount changes. Every reuse also asks
+	// Auth again for the access decisions the answer rests on, so revoked
+	// access stops showing data as soon as a review would. Zero reuses
+	// nothing.
 	ResponseTTL time.Duration
 	// Keepers decides whether another SocialAccount keeps an account
 	// connected: the controller's own decision, so the DELETE answer says
@@ -194,11 +195,18 @@ func toAccount(sa *boringv1alpha1.SocialAccount) account {
 // visible filters SocialAccounts to the synced, live ones in namespaces where
 // caller may do verb. One review per namespace, cached.
 func (h *Handler) visible(ctx context.Context, caller *Caller, verb string, items []boringv1alpha1.SocialAccount) ([]*boringv1alpha1.SocialAccount, error) {
+	sas, _, err := h.visibleBecause(ctx, caller, verb, items)
+	return sas, err
+}
+
+// visibleBecause is visible that also returns the access decisions the
+// answer rests on: namespace ("" for every namespace) -> allowed.
+func (h *Handler) visibleBecause(ctx context.Context, caller *Caller, verb string, items []boringv1alpha1.SocialAccount) ([]*boringv1alpha1.SocialAccount, map[string]bool, error) {
 	all, err := h.Auth.Allowed(ctx, caller, verb, "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	allowed := map[string]bool{}
+	allowed := map[string]bool{"": all}
 	out := make([]*boringv1alpha1.SocialAccount, 0, len(items))
 	for i := range items {
 		sa := &items[i]
@@ -208,7 +216,7 @@ func (h *Handler) visible(ctx context.Context, caller *Caller, verb string, item
 		ok, seen := allowed[sa.Namespace]
 		if !all && !seen {
 			if ok, err = h.Auth.Allowed(ctx, caller, verb, sa.Namespace); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			allowed[sa.Namespace] = ok
 		}
@@ -219,7 +227,19 @@ func (h *Handler) visible(ctx context.Context, caller *Caller, verb string, item
 	slices.SortFunc(out, func(a, b *boringv1alpha1.SocialAccount) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
-	return out, nil
+	return out, allowed, nil
+}
+
+// stillDecided reports whether every access decision an answer rests on is
+// still the same: a remembered answer never outlives the decisions behind
+// it (each is a cache lookup, reviewed again past its TTL).
+func (h *Handler) stillDecided(ctx context.Context, caller *Caller, verb string, decisions map[string]bool) bool {
+	for ns, was := range decisions {
+		if now, err := h.Auth.Allowed(ctx, caller, verb, ns); err != nil || now != was {
+			return false
+		}
+	}
+	return true
 }
 
 // ObjectsChanged tells the handler that some SocialAccount changed, so
@@ -230,11 +250,12 @@ func (h *Handler) ObjectsChanged() { h.responses.invalidate() }
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, caller *Caller) {
 	ns := r.URL.Query().Get("namespace")
 	// A dashboard polling with one token gets the same bytes until a
-	// SocialAccount changes or the access TTL ends; no list, sort or encode.
+	// SocialAccount changes or an access decision behind the answer does; no
+	// list, sort or encode.
 	key := caller.key + "\x00" + ns
 	version := h.responses.version()
-	if body, ok := h.responses.get(key, version, h.Clock.Now()); ok {
-		writeRaw(w, http.StatusOK, body)
+	if got, ok := h.responses.get(key, version, h.Clock.Now()); ok && h.stillDecided(r.Context(), caller, "list", got.decisions) {
+		writeRaw(w, http.StatusOK, got.body)
 		return
 	}
 	opts := []client.ListOption{client.UnsafeDisableDeepCopy}
@@ -246,7 +267,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, caller *Caller) {
 		h.internalError(w, r, err)
 		return
 	}
-	sas, err := h.visible(r.Context(), caller, "list", list.Items)
+	sas, decisions, err := h.visibleBecause(r.Context(), caller, "list", list.Items)
 	if err != nil {
 		h.internalError(w, r, err)
 		return
@@ -262,7 +283,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, caller *Caller) {
 	}
 	body = append(body, '\n')
 	if h.ResponseTTL > 0 {
-		h.responses.put(key, version, h.Clock.Now().Add(h.ResponseTTL), body)
+		h.responses.put(key, version, h.Clock.Now().Add(h.ResponseTTL), decisions, body)
 	}
 	writeRaw(w, http.StatusOK, body)
 }

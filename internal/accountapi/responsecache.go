@@ -28,8 +28,9 @@ const maxResponses = 256
 // responseCache exists because encoding 1,000 accounts for every poll of a
 // dashboard costs far more than the API server's answer: it remembers
 // encoded answers of GET /api/accounts per caller and filter, valid while no
-// SocialAccount changed (version, bumped by the informer) and the caller's
-// access check is fresh (expires). At most maxResponses are held.
+// SocialAccount changed (version, bumped by the informer) and until expires.
+// Each answer carries the access decisions it rests on, which the handler
+// checks again before reusing it. At most maxResponses are held.
 type responseCache struct {
 	ver atomic.Uint64
 	// enabled turns on at the first invalidate: without change notices,
@@ -43,7 +44,10 @@ type responseCache struct {
 type response struct {
 	version uint64
 	expires time.Time
-	body    []byte
+	// decisions are the access decisions the answer rests on: namespace
+	// ("" for all) -> allowed.
+	decisions map[string]bool
+	body      []byte
 }
 
 func newResponseCache() *responseCache {
@@ -57,20 +61,20 @@ func (c *responseCache) invalidate() {
 	c.ver.Add(1)
 }
 
-func (c *responseCache) get(key string, version uint64, now time.Time) ([]byte, bool) {
+func (c *responseCache) get(key string, version uint64, now time.Time) (response, bool) {
 	if !c.enabled.Load() {
-		return nil, false
+		return response{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
 	if !ok || e.version != version || !now.Before(e.expires) {
-		return nil, false
+		return response{}, false
 	}
-	return e.body, true
+	return e, true
 }
 
-func (c *responseCache) put(key string, version uint64, expires time.Time, body []byte) {
+func (c *responseCache) put(key string, version uint64, expires time.Time, decisions map[string]bool, body []byte) {
 	if !c.enabled.Load() {
 		return
 	}
@@ -79,5 +83,5 @@ func (c *responseCache) put(key string, version uint64, expires time.Time, body 
 	if len(c.entries) >= maxResponses {
 		clear(c.entries)
 	}
-	c.entries[key] = response{version: version, expires: expires, body: body}
+	c.entries[key] = response{version: version, expires: expires, decisions: decisions, body: body}
 }

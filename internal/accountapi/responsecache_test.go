@@ -24,15 +24,15 @@ import (
 func TestResponseCache(t *testing.T) {
 	now := time.Now()
 	c := newResponseCache()
-	c.put("k", c.version(), now.Add(time.Minute), []byte("x"))
+	c.put("k", c.version(), now.Add(time.Minute), nil, []byte("x"))
 	if _, ok := c.get("k", c.version(), now); ok {
 		t.Fatal("without change notices nothing may be remembered")
 	}
 	c.invalidate() // the informer is wired: remembering is safe
 	v := c.version()
-	c.put("k", v, now.Add(time.Minute), []byte("body"))
-	if body, ok := c.get("k", v, now); !ok || string(body) != "body" {
-		t.Fatal("answer not reused")
+	c.put("k", v, now.Add(time.Minute), map[string]bool{"": true}, []byte("body"))
+	if got, ok := c.get("k", v, now); !ok || string(got.body) != "body" || !got.decisions[""] {
+		t.Fatal("answer not reused with its decisions")
 	}
 	if _, ok := c.get("k", v, now.Add(time.Minute)); ok {
 		t.Fatal("answer reused past its expiry")
@@ -42,7 +42,7 @@ func TestResponseCache(t *testing.T) {
 		t.Fatal("answer reused after a SocialAccount changed")
 	}
 	for i := range maxResponses + 1 {
-		c.put(string(rune('a'+i%26))+string(rune(i)), c.version(), now.Add(time.Minute), nil)
+		c.put(string(rune('a'+i%26))+string(rune(i)), c.version(), now.Add(time.Minute), nil, nil)
 	}
 	if len(c.entries) > maxResponses {
 		t.Fatalf("%d answers held, max %d", len(c.entries), maxResponses)

@@ -17,61 +17,42 @@ limitations under the License.
 package accountapi
 
 import (
-	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/cache"
 	"k8s.io/utils/clock"
 )
 
 // reviewCache exists so that a busy caller costs a handful of TokenReviews
 // and SubjectAccessReviews, not one per request: it remembers review answers
-// for a short TTL, keyed by a hash of the token (never the token). It holds
-// at most max entries; when full, expired ones are swept and, if it is
-// still full, everything is dropped (answers are cheap to get again).
+// with the time they were made, keyed by a hash (never the token). It is
+// apimachinery's LRUExpireCache on the Reviewer's clock: an entry goes when
+// its keep ends, and when full the least recently used goes first.
 type reviewCache[V any] struct {
 	clock clock.PassiveClock
-	ttl   time.Duration
-	max   int
-
-	mu      sync.Mutex
-	entries map[string]reviewEntry[V]
+	lru   *cache.LRUExpireCache
 }
 
-type reviewEntry[V any] struct {
-	value   V
-	expires time.Time
+// reviewed is an answer and when the API server gave it.
+type reviewed[V any] struct {
+	value V
+	at    time.Time
 }
 
-func newReviewCache[V any](clk clock.PassiveClock, ttl time.Duration, maxEntries int) *reviewCache[V] {
-	return &reviewCache[V]{clock: clk, ttl: ttl, max: maxEntries, entries: map[string]reviewEntry[V]{}}
+func newReviewCache[V any](clk clock.PassiveClock, maxEntries int) *reviewCache[V] {
+	return &reviewCache[V]{clock: clk, lru: cache.NewLRUExpireCacheWithClock(maxEntries, clk)}
 }
 
-// get returns the remembered answer for key while it is fresh.
-func (c *reviewCache[V]) get(key string) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if !ok || !c.clock.Now().Before(e.expires) {
-		var zero V
-		return zero, false
+// get returns the remembered answer for key, if its keep has not ended.
+func (c *reviewCache[V]) get(key string) (reviewed[V], bool) {
+	v, ok := c.lru.Get(key)
+	if !ok {
+		return reviewed[V]{}, false
 	}
-	return e.value, true
+	return v.(reviewed[V]), true
 }
 
-// put remembers an answer for the TTL.
-func (c *reviewCache[V]) put(key string, v V) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := c.clock.Now()
-	if len(c.entries) >= c.max {
-		for k, e := range c.entries {
-			if !now.Before(e.expires) {
-				delete(c.entries, k)
-			}
-		}
-		if len(c.entries) >= c.max {
-			clear(c.entries)
-		}
-	}
-	c.entries[key] = reviewEntry[V]{value: v, expires: now.Add(c.ttl)}
+// put remembers an answer given now, for keep.
+func (c *reviewCache[V]) put(key string, v V, keep time.Duration) {
+	c.lru.Add(key, reviewed[V]{value: v, at: c.clock.Now()}, keep)
 }

@@ -18,15 +18,9 @@ package accountapi
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -34,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	certutil "k8s.io/client-go/util/cert"
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -188,37 +183,26 @@ func (c *servingCert) Start(ctx context.Context) error {
 // NeedLeaderElection is false: every replica serves the API.
 func (c *servingCert) NeedLeaderElection() bool { return false }
 
-// selfSigned generates a pair for the listener's address, valid for a year.
+// selfSigned generates a pair for the listener's address (and localhost and
+// the host name), valid for a year, with client-go's generator.
 func selfSigned(addr net.Addr) (*tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
-	if err != nil {
-		return nil, err
-	}
 	host, _ := os.Hostname()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: "boring-operator account API (self-signed)"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(365 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
+	if host == "" {
+		host = "localhost"
 	}
-	if host != "" {
-		tmpl.DNSNames = append(tmpl.DNSNames, host)
-	}
+	var ips []net.IP
 	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsUnspecified() {
-		tmpl.IPAddresses = []net.IP{tcp.IP}
+		ips = []net.IP{tcp.IP}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	certPEM, keyPEM, err := certutil.GenerateSelfSignedCertKey(host, ips, []string{"localhost"})
 	if err != nil {
 		return nil, fmt.Errorf("generating the account API's self-signed certificate: %w", err)
 	}
-	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("loading the account API's self-signed certificate: %w", err)
+	}
+	return &pair, nil
 }
 
 func exists(path string) bool {

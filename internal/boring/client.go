@@ -30,6 +30,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"k8s.io/utils/clock"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -262,7 +264,7 @@ func (c *Client) attempt(ctx context.Context, session Session, endpoint, method,
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return c.decodeError(ctx, endpoint, resp, data)
+		return c.decodeError(ctx, endpoint, resp, data, session)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return &APIError{Endpoint: endpoint, StatusCode: resp.StatusCode, Message: "malformed JSON body", kind: ErrUnavailable, cause: err}
@@ -270,7 +272,7 @@ func (c *Client) attempt(ctx context.Context, session Session, endpoint, method,
 	// A 2xx that is not the documented success (success:false, no accounts
 	// array, null) is a failure, never an empty answer.
 	if out.failed() {
-		return c.decodeError(ctx, endpoint, resp, data)
+		return c.decodeError(ctx, endpoint, resp, data, session)
 	}
 	return nil
 }
@@ -288,24 +290,28 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-func (c *Client) decodeError(ctx context.Context, endpoint string, resp *http.Response, data []byte) error {
-	var e wire.Envelope
-	_ = json.Unmarshal(data, &e)
+// decodeError turns a failed answer into an *APIError. Only Boring's own
+// JSON error shape (a documented error name) contributes its name and message,
+// truncated and stripped of control characters, with the session value
+// redacted should Boring ever echo it; any other body (an HTML page from a
+// proxy, which may echo the request's headers and so its Cookie) contributes
+// nothing but the HTTP status.
+func (c *Client) decodeError(ctx context.Context, endpoint string, resp *http.Response, data []byte, session Session) error {
+	e, documented := boringFailure(data)
 	status := resp.StatusCode
-	if status >= 200 && status <= 299 && e.Error == "" {
+	if status >= 200 && status <= 299 && !documented {
 		// Not Boring's documented answer: an upstream failure, retried.
 		return &APIError{Endpoint: endpoint, StatusCode: status, Message: "answer is not in Boring's documented shape", kind: ErrUnavailable}
-	}
-	msg := e.Message
-	if msg == "" && e.Error == "" {
-		msg = truncate(strings.TrimSpace(string(data)), 200)
 	}
 	apiErr := &APIError{
 		Endpoint:   endpoint,
 		StatusCode: status,
-		Code:       truncate(e.Error, 64),
-		Message:    truncate(msg, 200),
+		Code:       e.Error,
+		Message:    cleanMessage(e.Message, session, maxMessageLen),
 		kind:       kindFor(status, e.Error),
+	}
+	if !documented {
+		apiErr.Message = "answer is not Boring's JSON error"
 	}
 	if apiErr.kind == ErrRateLimited {
 		apiErr.RetryAfter = parseRetryAfter(c.opts.Clock.Now(), resp.Header.Get("Retry-After"), e.RetryAfter)
@@ -316,6 +322,37 @@ func (c *Client) decodeError(ctx context.Context, endpoint string, resp *http.Re
 		}
 	}
 	return apiErr
+}
+
+// maxMessageLen bounds the characters of Boring's message kept in an error.
+const maxMessageLen = 200
+
+// boringFailure reads data as Boring's documented error answer: success
+// false and an error name from Boring's errors page. ok is false for anything
+// else, and then nothing of the body is returned.
+func boringFailure(data []byte) (wire.Envelope, bool) {
+	var e wire.Envelope
+	if err := json.Unmarshal(data, &e); err != nil || e.Success || !documentedErrorNames[e.Error] {
+		return wire.Envelope{}, false
+	}
+	return e, true
+}
+
+// cleanMessage makes Boring's free-text message safe to put into a
+// condition, an event or a log line: the session value redacted, control and
+// formatting characters (newlines, escapes, bidi overrides) removed, at most
+// n characters kept.
+func cleanMessage(msg string, session Session, n int) string {
+	if v := session.Reveal(); v != "" {
+		msg = strings.ReplaceAll(msg, v, session.String())
+	}
+	msg = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, msg)
+	return truncate(strings.TrimSpace(msg), n)
 }
 
 // parseRetryAfter reads Retry-After as seconds or an HTTP date, falling back
@@ -366,9 +403,10 @@ func stripURL(err error) error {
 	return err
 }
 
+// truncate keeps the first n characters of s, never splitting one.
 func truncate(s string, n int) string {
-	if len(s) <= n {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return s[:n] + "..."
+	return string([]rune(s)[:n]) + "..."
 }

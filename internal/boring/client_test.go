@@ -262,7 +262,11 @@ func TestWrongSessionAndForeignAccount(t *testing.T) {
 
 func TestCancelEndsHungCallPromptly(t *testing.T) {
 	srv := newBackend(t)
-	srv.SetFault(boringtest.EndpointList, boringtest.Fault{Hang: true})
+	// The cancel comes once the request is being served, so it ends a call
+	// in flight, not one still dialling.
+	arrived := make(chan struct{})
+	var once sync.Once
+	srv.SetFault(boringtest.EndpointList, boringtest.Fault{Hang: true, Before: func() { once.Do(func() { close(arrived) }) }})
 	c := newClient(t, srv.URL(), func(o *boring.Options) { o.Timeout = time.Minute })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -270,7 +274,7 @@ func TestCancelEndsHungCallPromptly(t *testing.T) {
 		_, err := c.ListAccounts(ctx, session)
 		done <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	<-arrived
 	cancel()
 	select {
 	case err := <-done:
@@ -434,7 +438,32 @@ func TestMetricsCountRequests(t *testing.T) {
 	}
 	_, _ = c.ListAccounts(context.Background(), session)
 	_ = c.Disconnect(context.Background(), session, "no-such-id")
+	srv.SetFault(boringtest.EndpointTokenInfo, boringtest.Fault{Reset: true, Times: 1}) // no answer, then a retry
+	if _, err := c.TokenInfo(context.Background(), session, igID); err != nil {
+		t.Fatal(err)
+	}
 	after := count()
+	for _, code := range []string{"error", "200"} {
+		key := "code=" + code + ",endpoint=POST /api/token/info,"
+		if d := after[key] - before[key]; d != 1 {
+			t.Errorf("token info %s counted %v times", code, d)
+		}
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	timed := map[string]uint64{}
+	for _, f := range families {
+		if f.GetName() == "boring_api_request_duration_seconds" {
+			for _, m := range f.GetMetric() {
+				timed[m.GetLabel()[0].GetValue()] = m.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	if timed["POST /api/token/info"] != 2 || timed["GET /api/accounts"] != 1 {
+		t.Errorf("requests timed: %v", timed)
+	}
 	if d := after["code=200,endpoint=GET /api/accounts,"] - before["code=200,endpoint=GET /api/accounts,"]; d != 1 {
 		t.Errorf("list 200 counted %v times", d)
 	}

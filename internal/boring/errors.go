@@ -54,7 +54,9 @@ type APIError struct {
 	StatusCode int
 	// Code is Boring's error name ("AccountNotFound"), when it sent one.
 	Code string
-	// Message is Boring's message or a description of the failure, truncated.
+	// Message is Boring's message (only from its documented JSON error shape,
+	// truncated, control characters removed, the session redacted) or the
+	// client's own description of the failure. Never other body content.
 	Message string
 	// RetryAfter is the wait Boring asked for (rate limits), if any.
 	RetryAfter time.Duration
@@ -99,6 +101,24 @@ func RetryAfter(err error) (time.Duration, bool) {
 		return apiErr.RetryAfter, true
 	}
 	return 0, false
+}
+
+// documentedErrorNames are the error names of Boring's errors page. A JSON
+// body naming anything else is not treated as Boring's answer.
+var documentedErrorNames = map[string]bool{
+	wire.ErrorUnauthorized:        true,
+	wire.ErrorAccountNotFound:     true,
+	wire.ErrorInvalidAccountID:    true,
+	wire.ErrorAccountDisabled:     true,
+	wire.ErrorTokenExpired:        true,
+	wire.ErrorInvalidToken:        true,
+	wire.ErrorInvalidRequest:      true,
+	wire.ErrorMissingParameter:    true,
+	wire.ErrorInvalidPlatform:     true,
+	wire.ErrorRateLimitExceeded:   true,
+	wire.ErrorServiceUnavailable:  true,
+	wire.ErrorTimeout:             true,
+	wire.ErrorInternalServerError: true,
 }
 
 // kindFor maps Boring's status code and error name to a kind of failure.

@@ -19,11 +19,11 @@ package boring
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aiagent-me/boring-operator/internal/boring/wire"
 )
@@ -56,25 +56,27 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
-// RoundTripper wraps next so that every request is counted and timed.
+// RoundTripper wraps next so that every request is counted and timed, with
+// promhttp's instrumented round trippers. They record answers only; a request
+// that got none is counted as code "error" (which the alerts watch), and
+// timed, here.
 func (m *Metrics) RoundTripper(next http.RoundTripper) http.RoundTripper {
-	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
-		endpoint := endpointOf(req.Method, req.URL.Path)
+	endpoint := promhttp.WithLabelFromRequest("endpoint", func(r *http.Request) string {
+		return endpointOf(r.Method, r.URL.Path)
+	})
+	answered := promhttp.InstrumentRoundTripperDuration(m.duration,
+		promhttp.InstrumentRoundTripperCounter(m.requests, next, endpoint), endpoint)
+	return promhttp.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		start := time.Now()
-		resp, err := next.RoundTrip(req)
-		m.duration.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
-		code := "error"
-		if err == nil {
-			code = strconv.Itoa(resp.StatusCode)
+		resp, err := answered.RoundTrip(req)
+		if err != nil {
+			ep := endpointOf(req.Method, req.URL.Path)
+			m.requests.WithLabelValues(ep, "error").Inc()
+			m.duration.WithLabelValues(ep).Observe(time.Since(start).Seconds())
 		}
-		m.requests.WithLabelValues(endpoint, code).Inc()
 		return resp, err
 	})
 }
-
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 func endpointOf(method, path string) string {
 	switch {

@@ -88,6 +88,15 @@ func newCredentialsCache(mgr ctrl.Manager) (cache.Cache, error) {
 	})
 }
 
+// managerCache adds a cache to a manager the way the manager adds its own:
+// started on every replica before anything else, and waited for. Added as
+// itself, a cache with ByObject options is a leader-only runnable, so a
+// standby replica never synced it and never turned ready.
+type managerCache struct{ cache.Cache }
+
+// GetCache puts the cache in the manager's group of caches.
+func (c managerCache) GetCache() cache.Cache { return c.Cache }
+
 // stripSecretMetadata drops what a cached Secret must not hold.
 var stripSecretMetadata toolscache.TransformFunc = func(in any) (any, error) {
 	if obj, err := meta.Accessor(in); err == nil {

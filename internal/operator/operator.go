@@ -116,7 +116,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 	if err != nil {
 		return nil, fmt.Errorf("creating the credentials cache: %w", err)
 	}
-	if err := mgr.Add(creds); err != nil {
+	if err := mgr.Add(managerCache{creds}); err != nil {
 		return nil, err
 	}
 	r := &controller.SocialAccountReconciler{

@@ -79,6 +79,10 @@ type Fault struct {
 	// Body answers Status (200 when zero) with exactly this body, such as an
 	// HTML error page from a proxy or a JSON shape Boring never sends.
 	Body string
+	// EchoRequest answers Status (502 when zero) with an HTML error page that
+	// echoes the request's headers, the session cookie included, as some
+	// proxies' error pages do.
+	EchoRequest bool
 	// Before runs before the answer, while the caller waits for it: a test
 	// can change the world between a request and its answer.
 	Before func()
@@ -437,7 +441,34 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, f *Fault) bool {
 	if f.Location != "" {
 		w.Header().Set("Location", f.Location)
 	}
+	if f.EchoRequest {
+		writeEcho(w, r, f.Status)
+		return true
+	}
 	return writeFaultBody(w, f)
+}
+
+// writeEcho answers with an HTML page holding the request's headers.
+func writeEcho(w http.ResponseWriter, r *http.Request, status int) {
+	if status == 0 {
+		status = http.StatusBadGateway
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "<html><body><h1>%d %s</h1><pre>\n%s %s\n", status, http.StatusText(status), r.Method, r.URL.Path)
+	names := make([]string, 0, len(r.Header))
+	for name := range r.Header {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, v := range r.Header[name] {
+			fmt.Fprintf(&b, "%s: %s\n", name, v)
+		}
+	}
+	b.WriteString("</pre></body></html>\n")
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
 }
 
 // writeFaultBody answers with the body f asks for, if it asks for one.
