@@ -62,6 +62,7 @@ func init() {
 type options struct {
 	metricsAddr        string
 	metricsSecure      bool
+	metricsCertDir     string
 	probeAddr          string
 	leaderElect        bool
 	leaderElectionNS   string
@@ -87,6 +88,9 @@ func main() {
 	var o options
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to. "+
 		"Use :8443 for HTTPS or :8080 for HTTP, or leave as 0 to disable the metrics service.")
+	flag.StringVar(&o.metricsCertDir, "metrics-cert-dir", "",
+		"Folder with tls.crt and tls.key for the metrics endpoint, reloaded when they change and waited for until they exist. "+
+			"Without it the endpoint serves a self-signed pair, which a scraper cannot verify.")
 	flag.BoolVar(&o.metricsSecure, "metrics-secure", true,
 		"If set, the metrics endpoint is served securely via HTTPS, with authentication and authorization.")
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
@@ -156,6 +160,11 @@ func run(o options) error {
 	if o.metricsSecure {
 		metricsOpts.FilterProvider = operator.MetricsAuth
 	}
+	var metricsCert *accountapi.CertificateDir
+	if o.metricsSecure && o.metricsCertDir != "" {
+		metricsCert = accountapi.NewCertificateDir("the metrics endpoint", o.metricsCertDir)
+		metricsOpts.TLSOpts = append(metricsOpts.TLSOpts, func(c *tls.Config) { c.GetCertificate = metricsCert.GetCertificate })
+	}
 
 	defaultCreds, err := parseNamespacedName(o.defaultCredentials)
 	if err != nil {
@@ -182,6 +191,11 @@ func run(o options) error {
 	})
 	if err != nil {
 		return err
+	}
+	if metricsCert != nil {
+		if err := mgr.Add(metricsCert); err != nil {
+			return err
+		}
 	}
 
 	op, err := operator.Setup(context.Background(), mgr, operator.Options{

@@ -33,6 +33,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 func writeSelfSigned(t *testing.T, dir string) {
@@ -176,5 +178,29 @@ func TestCertificateWrittenAfterStart(t *testing.T) {
 	}
 	if err := cert.ready(nil); err != nil {
 		t.Fatalf("not ready after the certificate was loaded: %v", err)
+	}
+}
+
+// TestCertificateDirServesThePairOnceWritten: the metrics endpoint's
+// certificate fails every handshake until the pair exists, then serves it.
+func TestCertificateDirServesThePairOnceWritten(t *testing.T) {
+	dir := t.TempDir()
+	c := NewCertificateDir("the metrics endpoint", dir)
+	if c.NeedLeaderElection() {
+		t.Error("every replica serves metrics")
+	}
+	if _, err := c.GetCertificate(nil); err == nil {
+		t.Fatal("a certificate was served before the pair existed")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = c.Start(ctx) }()
+	writeSelfSigned(t, dir)
+	err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		got, err := c.GetCertificate(nil)
+		return err == nil && got != nil && len(got.Certificate) == 1, nil
+	})
+	if err != nil {
+		t.Fatalf("the pair written after start was not served: %v", err)
 	}
 }

@@ -99,7 +99,7 @@ func listen(opts ServerOptions) (net.Listener, *servingCert, error) {
 	var cert *servingCert
 	switch {
 	case opts.CertDir != "":
-		cert = &servingCert{dir: opts.CertDir}
+		cert = &servingCert{what: "the account API", dir: opts.CertDir}
 		log.Info("Serving the account API over HTTPS with the certificate in the cert dir (reloaded on change)",
 			"address", ln.Addr().String(), "certDir", opts.CertDir)
 	case !isLoopback(ln.Addr()):
@@ -130,12 +130,27 @@ func isLoopback(addr net.Addr) bool {
 // servingCert is the API's certificate: a static pair, or the pair in dir,
 // loaded once both files exist and reloaded when they change.
 type servingCert struct {
+	// what the certificate is for, in log lines ("the account API").
+	what    string
 	dir     string
 	static  *tls.Certificate
 	watcher atomic.Pointer[certwatcher.CertWatcher]
 }
 
-var errNoCertificate = errors.New("the account API's certificate is not in the cert dir yet")
+// CertificateDir serves the TLS pair in a folder (tls.crt, tls.key): loaded
+// once both files exist, reloaded when they change, and until then every
+// handshake fails (never a fallback to another certificate). The manager's
+// metrics endpoint uses it to serve the pair the account API serves, whose CA
+// a scraper can then verify. Add it to the manager, which runs its Start.
+type CertificateDir struct{ servingCert }
+
+// NewCertificateDir returns a CertificateDir for dir; what names its use in
+// log lines ("the metrics endpoint").
+func NewCertificateDir(what, dir string) *CertificateDir {
+	return &CertificateDir{servingCert{what: what, dir: dir}}
+}
+
+var errNoCertificate = errors.New("the certificate is not in the cert dir yet")
 
 // GetCertificate serves the current pair; before the cert dir has one,
 // every handshake fails rather than fall back to plain HTTP.
@@ -160,11 +175,11 @@ func (c *servingCert) ready(*http.Request) error {
 // Start waits for tls.crt and tls.key in the cert dir, then watches them.
 func (c *servingCert) Start(ctx context.Context) error {
 	crt, key := filepath.Join(c.dir, "tls.crt"), filepath.Join(c.dir, "tls.key")
-	log := logf.Log.WithName("account-api")
+	log := logf.Log.WithName("tls").WithValues("for", c.what, "certDir", c.dir)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for !exists(crt) || !exists(key) {
-		log.V(1).Info("Waiting for the account API certificate", "certDir", c.dir)
+		log.V(1).Info("Waiting for the certificate")
 		select {
 		case <-ctx.Done():
 			return nil
@@ -173,14 +188,14 @@ func (c *servingCert) Start(ctx context.Context) error {
 	}
 	w, err := certwatcher.New(crt, key)
 	if err != nil {
-		return fmt.Errorf("loading the account API certificate: %w", err)
+		return fmt.Errorf("loading the certificate of %s: %w", c.what, err)
 	}
 	c.watcher.Store(w)
-	log.Info("Loaded the account API certificate", "certDir", c.dir)
+	log.Info("Loaded the certificate")
 	return w.Start(ctx)
 }
 
-// NeedLeaderElection is false: every replica serves the API.
+// NeedLeaderElection is false: every replica serves the API (and metrics).
 func (c *servingCert) NeedLeaderElection() bool { return false }
 
 // selfSigned generates a pair for the listener's address (and localhost and

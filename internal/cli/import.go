@@ -24,7 +24,9 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -125,6 +127,11 @@ func (o *importOptions) run(ctx context.Context) error {
 	for _, a := range accounts {
 		if mapped[a.AccountID] && !o.all {
 			skipped++
+			continue
+		}
+		if !importable(a, o.by) {
+			_, _ = fmt.Fprintf(o.ErrOut, "Warning: left out account_id %s (%s): Boring's ID is not one a SocialAccount accepts\n",
+				inert(a.AccountID), inert(string(a.Platform)))
 			continue
 		}
 		items = append(items, importItem{account: a, name: uniqueName(a, taken)})
@@ -230,6 +237,39 @@ type importHeader struct {
 	total, skipped int
 }
 
+// validID is the pattern the CRD sets on spec.accountID and
+// spec.platformAccountID.
+var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]*$`)
+
+// importable reports whether the account can be written as a SocialAccount
+// the API server accepts, mapped by (platform or account-id). The IDs go into
+// the manifest itself, so an ID with a line break or a control character is
+// left out rather than written.
+func importable(a *wire.Account, by string) bool {
+	switch a.Platform {
+	case wire.PlatformFacebook, wire.PlatformInstagram, wire.PlatformThreads:
+	default:
+		return false
+	}
+	id := a.AccountID
+	if by == byPlatform && a.PlatformAccountID() != "" {
+		id = a.PlatformAccountID()
+	}
+	return len(id) <= 128 && validID.MatchString(id)
+}
+
+// inert returns s as it is when it holds only characters that cannot end or
+// garble a comment line (letters, digits, spaces and ordinary punctuation),
+// else double-quoted with every line break and control character escaped.
+func inert(s string) string {
+	for _, r := range s {
+		if r == '"' || r == '\\' || r > unicode.MaxASCII || !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
 // writeImport prints the List: a comment per object with the account's name.
 func writeImport(w io.Writer, h importHeader, items []importItem, ns, by, secret, key string) error {
 	var b strings.Builder
@@ -267,7 +307,10 @@ func writeImport(w io.Writer, h importHeader, items []importItem, ns, by, secret
 		if err != nil {
 			return err
 		}
-		_, _ = fmt.Fprintf(&b, "# %s (%s, account_id %s)\n", cmp.Or(a.Name(), "(no name)"), mapping.Platform(a.Platform), a.AccountID)
+		// Boring's strings are data: in the comment each is one quoted
+		// line, so a newline, "#", ":" or "---" in a page name cannot start
+		// a line of YAML; in the object the YAML encoder quotes them.
+		_, _ = fmt.Fprintf(&b, "# %s (%s, account_id %s)\n", inert(cmp.Or(a.Name(), "(no name)")), inert(string(mapping.Platform(a.Platform))), inert(a.AccountID))
 		for i, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
 			if i == 0 {
 				b.WriteString("- " + line + "\n")
