@@ -174,7 +174,7 @@ func TestCertificateWrittenAfterStart(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("certificate written after start not picked up: %v", err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // the certificate watcher polls the folder; nothing signals its reload
 	}
 	if err := cert.ready(nil); err != nil {
 		t.Fatalf("not ready after the certificate was loaded: %v", err)
