@@ -68,9 +68,13 @@ vet: ## Run go vet.
 	go vet $(GO_VET_FLAGS) ./...
 
 .PHONY: test
-test: manifests generate fmt vet envtest-assets helm promtool ## Run every test (envtest, the chart and the alert rules included; builds the tools when missing).
+test: manifests generate fmt vet envtest-assets helm promtool ## Run every test (envtest, the chart, the alert rules and the container images included; builds the tools when missing).
 	KUBEBUILDER_ASSETS="$$(./hack/envtest-assets.sh | tail -n 1)" TEST_CRDS="$$(./hack/test-crds.sh | tail -n 1)" \
 		HELM=$(HELM) PROMTOOL=$(PROMTOOL) go test $(GO_TEST_FLAGS) ./...
+	# The container images: built as make image builds them, opened, run, pushed to an in-memory
+	# registry. Without -race: the package only hashes and compresses ~150 MB of binaries, which
+	# the race detector slows tenfold, and it starts no goroutines of its own.
+	cd hack/tools && go test -timeout 30m ./image/...
 
 .PHONY: bench
 bench: manifests generate envtest-assets ## Run the benchmarks and write docs/benchmarks.md.

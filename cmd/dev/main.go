@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -47,9 +48,9 @@ func main() {
 	} else {
 		ctrl.SetLogger(logr.Discard())
 	}
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	assets := assetsDir()
 	if assets == "" {
-		fail("KUBEBUILDER_ASSETS is not set; run `make dev`, which builds the control plane first")
+		fail("No kube-apiserver, etcd and kubectl: run `make dev` once, which builds them into bin/k8s (or set KUBEBUILDER_ASSETS)")
 	}
 	root, err := os.Getwd()
 	if err != nil {
@@ -99,6 +100,28 @@ Press Ctrl-C to stop everything.
 			fmt.Fprintln(os.Stderr, "The manager stopped:", err)
 		}
 	}
+}
+
+// assetsDir is $KUBEBUILDER_ASSETS, else the newest bin/k8s/<version> that
+// `make dev` built, so `go run ./cmd/dev` works on its own after one make dev.
+func assetsDir() string {
+	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
+		return dir
+	}
+	dirs, _ := filepath.Glob(filepath.Join("bin", "k8s", "*"))
+	slices.Reverse(dirs) // Glob sorts; the last is the newest version.
+	for _, dir := range dirs {
+		complete := true
+		for _, name := range []string{"kube-apiserver", "etcd", "kubectl"} {
+			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+				complete = false
+			}
+		}
+		if abs, err := filepath.Abs(dir); complete && err == nil {
+			return abs
+		}
+	}
+	return ""
 }
 
 func fail(msg string) {
