@@ -151,10 +151,13 @@ func TestKubectlBoring(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Skip("KUBEBUILDER_ASSETS not set; run through `make test`")
 	}
+	// Before anything logs: controller-runtime hands its loggers a sink
+	// that drops everything when none is set within 30 s of their first
+	// use, and a slow control-plane start takes that long.
+	logs := captureLogs()
 	env, cfg, scheme, c := envtestutil.NewEnv(t)
 	backend := boringtest.NewServer()
 	t.Cleanup(backend.Close)
-	logs := captureLogs()
 	envtestutil.StartOperator(t, cfg, scheme, backend.URL(), ctrl.Options{}, prometheus.NewRegistry())
 	f := &fixture{t: t, env: env, c: c, backend: backend, kubeconfig: writeKubeconfig(t, env, "admin", []string{"system:masters"}), logs: logs}
 
