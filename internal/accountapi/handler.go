@@ -319,11 +319,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, caller *Caller)
 	if !ok {
 		return
 	}
-	outcomes, err := h.deleteOutcomes(r.Context(), caller, sas)
-	if err != nil {
-		h.internalError(w, r, err)
-		return
-	}
+	outcomes := h.deleteOutcomes(r.Context(), caller, sas)
 	log := logf.FromContext(r.Context())
 	for _, sa := range sas {
 		if h.Recorder != nil {
@@ -351,7 +347,7 @@ const EventDeleteRequested = "DeleteRequested"
 // not disconnect the account, why not; none means Boring's own message holds.
 // Whether another mapping keeps the account is the controller's decision
 // (Keepers); the answer names that mapping only when the caller may read it.
-func (h *Handler) deleteOutcomes(ctx context.Context, caller *Caller, deleting []*boringv1alpha1.SocialAccount) ([]string, error) {
+func (h *Handler) deleteOutcomes(ctx context.Context, caller *Caller, deleting []*boringv1alpha1.SocialAccount) []string {
 	gone := map[types.UID]bool{}
 	for _, sa := range deleting {
 		gone[sa.UID] = true
@@ -384,7 +380,7 @@ func (h *Handler) deleteOutcomes(ctx context.Context, caller *Caller, deleting [
 			out = append(out, fmt.Sprintf("SocialAccount %s deleted; the account stays connected in Boring: %s still maps it", name, who))
 		}
 	}
-	return out, nil
+	return out
 }
 
 func (h *Handler) tokenInfo(w http.ResponseWriter, r *http.Request, caller *Caller) {

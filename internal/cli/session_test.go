@@ -100,7 +100,7 @@ func randomValue(t *testing.T, prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-func (f *fixture) secret(ns, name string) *corev1.Secret {
+func (f *fixture) secret(ns, name string) *corev1.Secret { //nolint:unparam // a fixture helper, for any namespace
 	f.t.Helper()
 	s := &corev1.Secret{}
 	must(f.t, f.c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, s))

@@ -415,7 +415,7 @@ func TestNewAccountFound(t *testing.T) {
 // the Secret, however many SocialAccounts use it; each says Unauthorized,
 // names the Secret, and keeps Ready; recovery raises one Normal event.
 func TestSessionHealth(t *testing.T) {
-	var objs []client.Object
+	objs := make([]client.Object, 0, 3)
 	for _, n := range []string{"a", "b", "c"} {
 		objs = append(objs, fastSocialAccount(n, "acct-"+n, func(sa *boringv1alpha1.SocialAccount) { sa.Finalizers = []string{boringv1alpha1.Finalizer} }))
 	}
@@ -485,9 +485,9 @@ func drain(r *events.FakeRecorder) []string {
 	}
 }
 
-func countPrefix(events []string, prefix string) int {
+func countPrefix(got []string, prefix string) int {
 	n := 0
-	for _, e := range events {
+	for _, e := range got {
 		if strings.HasPrefix(e, prefix) {
 			n++
 		}

@@ -32,8 +32,12 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/mapping"
 )
 
-// accountLabels name a SocialAccount's series.
-var accountLabels = []string{"namespace", "name", "platform"}
+// accountLabels name a SocialAccount's series, credentialsLabels a
+// credentials Secret's.
+var (
+	accountLabels     = []string{"namespace", "name", "platform"}
+	credentialsLabels = []string{"namespace", "secret"}
+)
 
 var (
 	descExpiration = prometheus.NewDesc("boring_socialaccount_expiration_timestamp_seconds",
@@ -56,13 +60,13 @@ var (
 		accountLabels, nil)
 	descUnmapped = prometheus.NewDesc("boring_credentials_unmapped_accounts",
 		"Accounts Boring lists under a credentials Secret that no SocialAccount using that Secret maps (from the last shared list; no extra call to Boring).",
-		[]string{"namespace", "secret"}, nil)
+		credentialsLabels, nil)
 	descCredentialsAuthorized = prometheus.NewDesc("boring_credentials_authorized",
 		"1 when Boring's last answer to the session of a credentials Secret was not Unauthorized, 0 when it was.",
-		[]string{"namespace", "secret"}, nil)
+		credentialsLabels, nil)
 	descCredentialsLastSuccess = prometheus.NewDesc("boring_credentials_last_success_timestamp_seconds",
 		"When Boring last listed the accounts of a credentials Secret's session (Unix seconds).",
-		[]string{"namespace", "secret"}, nil)
+		credentialsLabels, nil)
 	descRefreshInterval = prometheus.NewDesc("boring_socialaccount_refresh_interval_seconds",
 		"How often the SocialAccount is checked against Boring (spec.refreshInterval) in seconds.",
 		accountLabels, nil)
