@@ -35,15 +35,17 @@ import (
 )
 
 // CacheOptions are the manager's cache options; every manager that runs
-// Setup must use them. Secrets are cached only when the operator wrote them
+// Setup must use them, with the same watchNamespaces as Options (none: every
+// namespace). Secrets are cached only when the operator wrote them
 // (its managed-by label), and only as metadata without annotations or
 // managedFields: a Secret applied with client-side `kubectl apply` keeps its
 // whole content in an annotation, which the cache must never hold. The
 // operator's own Secrets keep one cache-only digest saying whether only the
 // operator has written them (controller.CachedSecretMetadata).
-func CacheOptions() cache.Options {
+func CacheOptions(watchNamespaces ...string) cache.Options {
 	return cache.Options{
-		DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultNamespaces: namespaces(watchNamespaces),
+		DefaultTransform:  cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {
 				Label:     labels.SelectorFromSet(labels.Set{boringv1alpha1.ManagedByLabel: boringv1alpha1.ManagedByValue}),
@@ -57,11 +59,12 @@ func CacheOptions() cache.Options {
 // credentials (label boring.aiagent-me.com/credentials=true), as metadata
 // without annotations or managedFields. It is its own cache because a label
 // selector cannot say "the operator's Secrets or opted-in credentials".
-func newCredentialsCache(mgr ctrl.Manager) (cache.Cache, error) {
+func newCredentialsCache(mgr ctrl.Manager, watchNamespaces []string) (cache.Cache, error) {
 	return cache.New(mgr.GetConfig(), cache.Options{
-		HTTPClient: mgr.GetHTTPClient(),
-		Scheme:     mgr.GetScheme(),
-		Mapper:     mgr.GetRESTMapper(),
+		HTTPClient:        mgr.GetHTTPClient(),
+		Scheme:            mgr.GetScheme(),
+		Mapper:            mgr.GetRESTMapper(),
+		DefaultNamespaces: namespaces(watchNamespaces),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {
 				Label:     labels.SelectorFromSet(labels.Set{boringv1alpha1.CredentialsLabel: "true"}),
@@ -75,6 +78,19 @@ func newCredentialsCache(mgr ctrl.Manager) (cache.Cache, error) {
 // started on every replica before anything else, and waited for. Added as
 // itself, a cache with ByObject options is a leader-only runnable, so a
 // standby replica never synced it and never turned ready.
+// namespaces is a cache's DefaultNamespaces for a list of watched
+// namespaces; nil (every namespace) for none.
+func namespaces(watch []string) map[string]cache.Config {
+	if len(watch) == 0 {
+		return nil
+	}
+	out := make(map[string]cache.Config, len(watch))
+	for _, ns := range watch {
+		out[ns] = cache.Config{}
+	}
+	return out
+}
+
 type managerCache struct{ cache.Cache }
 
 // GetCache puts the cache in the manager's group of caches.

@@ -24,6 +24,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,6 +58,15 @@ type Options struct {
 	DefaultCredentialsNamespaces []string
 	MaxConcurrentSyncs           int
 
+	// WatchNamespaces limits the operator to these namespaces (empty: all):
+	// its caches, controllers, metrics and account API see nothing else, so
+	// Roles in these namespaces are all the RBAC it needs there. The manager's
+	// own cache must be limited the same way (CacheOptions).
+	WatchNamespaces []string
+	// DisableRolloutRestart runs without workload rights
+	// (--rollout-restart=false): rolloutRestartTargets get a warning event.
+	DisableRolloutRestart bool
+
 	// API is where the account API listens ("0" disables it).
 	API accountapi.ServerOptions
 	// Review configures the account API's TokenReviews and
@@ -88,6 +98,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 	if opts.Registry == nil {
 		opts.Registry = ctrlmetrics.Registry
 	}
+	if ns := opts.DefaultCredentials.Namespace; ns != "" && len(opts.WatchNamespaces) > 0 && !slices.Contains(opts.WatchNamespaces, ns) {
+		return nil, fmt.Errorf("the default credentials' namespace %q must be one of the watched namespaces %v", ns, opts.WatchNamespaces)
+	}
 	if err := index.Register(ctx, mgr.GetFieldIndexer(), opts.DefaultCredentials); err != nil {
 		return nil, err
 	}
@@ -110,7 +123,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 		return nil, err
 	}
 	accounts := boring.NewCache(client, opts.Clock, opts.BoringErrorTTL)
-	creds, err := newCredentialsCache(mgr)
+	creds, err := newCredentialsCache(mgr, opts.WatchNamespaces)
 	if err != nil {
 		return nil, fmt.Errorf("creating the credentials cache: %w", err)
 	}
@@ -128,6 +141,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 		DefaultCredentials:           opts.DefaultCredentials,
 		DefaultCredentialsNamespaces: opts.DefaultCredentialsNamespaces,
 		MaxConcurrentSyncs:           opts.MaxConcurrentSyncs,
+		RolloutRestartDisabled:       opts.DisableRolloutRestart,
 		Metrics:                      metrics,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
