@@ -47,7 +47,7 @@ func TestImportKeepsHostileNamesInert(t *testing.T) {
 		`quote " and \ backslash`,
 		"plain name",
 	}
-	var accounts []*wire.Account
+	accounts := make([]*wire.Account, 0, len(hostile))
 	for i, name := range hostile {
 		id := fmt.Sprintf("a1b2c3d4-0000-4000-8000-%012d", i)
 		a := &wire.Account{AccountID: id, Platform: wire.PlatformFacebook, PageName: name, PageID: fmt.Sprint(1000 + i)}
@@ -62,7 +62,7 @@ func TestImportKeepsHostileNamesInert(t *testing.T) {
 		accounts = append(accounts, a)
 	}
 	taken := map[string]bool{}
-	var items []importItem
+	items := make([]importItem, 0, len(accounts))
 	for _, a := range accounts {
 		items = append(items, importItem{account: a, name: uniqueName(a, taken)})
 	}

@@ -77,6 +77,16 @@ type Options struct {
 	Registry prometheus.Registerer
 }
 
+// checkWatchNamespaces refuses default credentials the operator could not
+// read: outside the watched namespaces it has no rights on Secrets.
+func (opts Options) checkWatchNamespaces() error {
+	ns := opts.DefaultCredentials.Namespace
+	if ns != "" && len(opts.WatchNamespaces) > 0 && !slices.Contains(opts.WatchNamespaces, ns) {
+		return fmt.Errorf("the default credentials' namespace %q must be one of the watched namespaces %v", ns, opts.WatchNamespaces)
+	}
+	return nil
+}
+
 // Operator is what Setup added to the manager.
 type Operator struct {
 	Reconciler *controller.SocialAccountReconciler
@@ -98,8 +108,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 	if opts.Registry == nil {
 		opts.Registry = ctrlmetrics.Registry
 	}
-	if ns := opts.DefaultCredentials.Namespace; ns != "" && len(opts.WatchNamespaces) > 0 && !slices.Contains(opts.WatchNamespaces, ns) {
-		return nil, fmt.Errorf("the default credentials' namespace %q must be one of the watched namespaces %v", ns, opts.WatchNamespaces)
+	if err := opts.checkWatchNamespaces(); err != nil {
+		return nil, err
 	}
 	if err := index.Register(ctx, mgr.GetFieldIndexer(), opts.DefaultCredentials); err != nil {
 		return nil, err
