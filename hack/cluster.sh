@@ -444,7 +444,7 @@ stop() {
 # state folder (containerd's shims, which leave containerd's process group)
 # and every process in the pods' cgroups.
 kill_pods_and_shims() {
-	local pid pids=() cg
+	local pid pids=() cg i
 	for cg in /sys/fs/cgroup/*"$cgroup_root"; do
 		[ -d "$cg" ] || continue
 		while read -r pid; do
@@ -457,16 +457,30 @@ kill_pods_and_shims() {
 			pids+=("$pid")
 		fi
 	done
-	[ ${#pids[@]} -eq 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
+	[ ${#pids[@]} -gt 0 ] || return 0
+	kill -KILL "${pids[@]}" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "${pids[@]}" 2>/dev/null || return 0
+		sleep 0.1
+	done
 }
 
 remove_cgroups() {
-	local cg
-	for cg in /sys/fs/cgroup/*"$cgroup_root"; do
-		[ -d "$cg" ] || continue
-		# Children before parents.
-		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	local cg i left
+	# A killed process leaves its cgroup a moment after the signal: retry.
+	for ((i = 0; i < 50; i++)); do
+		left=
+		for cg in /sys/fs/cgroup/*"$cgroup_root"; do
+			[ -d "$cg" ] || continue
+			# Children before parents.
+			find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+			[ ! -d "$cg" ] || left=1
+		done
+		[ -n "$left" ] || return 0
+		sleep 0.1
 	done
+	log "could not remove the pods' cgroups: $(echo /sys/fs/cgroup/*"$cgroup_root")"
+	down_failed=1
 }
 
 unmount_state() {
@@ -558,6 +572,7 @@ down() {
 	fi
 	unmount_state
 	rm -rf "$state"
+	[ -z "${down_failed:-}" ] || die "down left something behind (see above)"
 	log "down"
 }
 
