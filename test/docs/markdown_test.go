@@ -71,9 +71,10 @@ func section(t *testing.T, file, heading string) string {
 
 // splitSections splits a page at each line starting with prefix ("## ").
 func splitSections(text, prefix string) []string {
-	var out []string
-	cur := []string{}
-	for _, l := range strings.Split(text, "\n") {
+	lines := strings.Split(text, "\n")
+	out := make([]string, 0, len(lines))
+	cur := make([]string, 0, len(lines))
+	for _, l := range lines {
 		if strings.HasPrefix(l, prefix) && len(cur) > 0 {
 			out = append(out, strings.Join(cur, "\n"))
 			cur = nil
@@ -161,8 +162,9 @@ var inlineCode = regexp.MustCompile("`([^`]+)`")
 
 // backticked returns the inline code spans of s.
 func backticked(s string) []string {
-	var out []string
-	for _, m := range inlineCode.FindAllStringSubmatch(s, -1) {
+	matches := inlineCode.FindAllStringSubmatch(s, -1)
+	out := make([]string, 0, len(matches))
+	for _, m := range matches {
 		out = append(out, m[1])
 	}
 	return out
@@ -170,7 +172,7 @@ func backticked(s string) []string {
 
 // tokens returns the inline code spans of the cells.
 func tokens(cells []string) []string {
-	var out []string
+	out := make([]string, 0, len(cells))
 	for _, c := range cells {
 		out = append(out, backticked(c)...)
 	}

@@ -193,10 +193,7 @@ func TestMetricsAreDocumented(t *testing.T) {
 func TestAlertsAreDocumented(t *testing.T) {
 	alerts := alertNames(t)
 	table := tokens(tableColumn(section(t, "docs/monitoring.md", "## Alerts"), "alert"))
-	var runbooks []string
-	for _, h := range headings(section(t, "docs/troubleshooting.md", "## Alerts"), "### ") {
-		runbooks = append(runbooks, h)
-	}
+	runbooks := headings(section(t, "docs/troubleshooting.md", "## Alerts"), "### ")
 	check(t, "alert", alerts, table, "docs/monitoring.md's Alerts table")
 	check(t, "alert", alerts, runbooks, "docs/troubleshooting.md's runbooks (### headings under Alerts)")
 }
@@ -240,7 +237,8 @@ func commandPath(cmd *cobra.Command) string {
 
 // commands is the tree under root, depth first.
 func commands(root *cobra.Command) []*cobra.Command {
-	out := []*cobra.Command{root}
+	out := make([]*cobra.Command, 1, 1+len(root.Commands()))
+	out[0] = root
 	for _, c := range root.Commands() {
 		out = append(out, commands(c)...)
 	}
