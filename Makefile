@@ -96,6 +96,30 @@ envtest-assets: ## Ensure kube-apiserver, etcd and kubectl exist; print their fo
 dev: manifests generate envtest-assets ## Run the whole product locally: control plane, Boring stand-in, CRDs, samples, manager.
 	KUBEBUILDER_ASSETS="$$(./hack/envtest-assets.sh | tail -n 1)" go run ./cmd/dev
 
+##@ End-to-end (a real one-node cluster on this machine; root)
+
+CLUSTER_COMPONENTS = kubelet kube-controller-manager kube-scheduler kube-proxy
+
+.PHONY: cluster-assets
+cluster-assets: envtest-assets ## Build the cluster's kubelet, kube-controller-manager, kube-scheduler and kube-proxy into bin/.
+	@ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) ./hack/envtest-assets.sh $(CLUSTER_COMPONENTS) >/dev/null
+
+.PHONY: e2e-check
+e2e-check:
+	@./hack/cluster.sh check
+
+.PHONY: e2e
+e2e: e2e-check image helm cluster-assets ## Run the user journey (test/e2e) on a one-node cluster with the chart and the image; needs root.
+	HELM=$(HELM) IMG=$(IMG) ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) ./hack/e2e.sh
+
+.PHONY: dev-cluster
+dev-cluster: e2e-check image helm cluster-assets ## Leave the one-node cluster running with the chart, the seeded stand-in and a publisher; needs root.
+	HELM=$(HELM) IMG=$(IMG) ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) ./hack/dev-cluster.sh
+
+.PHONY: dev-cluster-down
+dev-cluster-down: ## Stop make dev-cluster's cluster and remove everything it made.
+	./hack/cluster.sh down
+
 ##@ Build
 
 .PHONY: build

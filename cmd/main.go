@@ -70,6 +70,8 @@ type options struct {
 	boringURL          string
 	defaultCredentials string
 	defaultCredsNS     string
+	watchNamespaces    string
+	rolloutRestart     bool
 	apiBindAddress     string
 	apiCertDir         string
 	maxConcurrentSyncs int
@@ -123,6 +125,12 @@ func main() {
 		"How long a review is used without a new one: revoked tokens and RBAC take effect within it.")
 	flag.DurationVar(&o.apiReviewMaxAge, "api-review-max-age", 5*time.Minute,
 		"Hard limit on the age of a known caller's review, used past --api-review-ttl only while no new review can be made.")
+	flag.StringVar(&o.watchNamespaces, "watch-namespaces", "",
+		"Comma-separated namespaces the operator works in (empty: all): its caches, controllers, metrics and account API see "+
+			"nothing else, so Roles there are all the RBAC it needs. --default-credentials must then be in one of them.")
+	flag.BoolVar(&o.rolloutRestart, "rollout-restart", true,
+		"Restart the workloads a SocialAccount lists in rolloutRestartTargets when its account ID changes; "+
+			"false runs without workload rights and records a Warning event RolloutRestartDisabled instead.")
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", 10, "How many SocialAccounts are synced at once.")
 	flag.DurationVar(&o.maxRetryAfter, "boring-max-retry-after", 15*time.Minute,
 		"The longest Retry-After of Boring's that is honoured; a longer one waits this long (and is logged).")
@@ -171,6 +179,7 @@ func run(o options) error {
 		return err
 	}
 	defaultNS := splitList(o.defaultCredsNS)
+	watchNS := splitList(o.watchNamespaces)
 
 	// GetConfigOrDie leaves client-side throttling off (QPS -1): the API
 	// server's priority and fairness does the limiting.
@@ -187,7 +196,7 @@ func run(o options) error {
 		// The manager exits right after it stops leading, so releasing the
 		// lease on the way out is safe and speeds up the next leader.
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         operator.CacheOptions(),
+		Cache:                         operator.CacheOptions(watchNS...),
 	})
 	if err != nil {
 		return err
@@ -203,6 +212,8 @@ func run(o options) error {
 		Boring:                       boring.Options{MaxRetryAfter: o.maxRetryAfter},
 		DefaultCredentials:           defaultCreds,
 		DefaultCredentialsNamespaces: defaultNS,
+		WatchNamespaces:              watchNS,
+		DisableRolloutRestart:        !o.rolloutRestart,
 		MaxConcurrentSyncs:           o.maxConcurrentSyncs,
 		API:                          accountapi.ServerOptions{BindAddress: o.apiBindAddress, CertDir: o.apiCertDir},
 		Review: accountapi.ReviewerOptions{

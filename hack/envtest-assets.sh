@@ -7,6 +7,11 @@
 # Go module proxy (module hack/envtest), so the only network needed is the
 # proxy. The first kube-apiserver build takes ~10 minutes on 2 cores; later
 # runs reuse bin/ and the Go build cache.
+#
+# Arguments name more components of the same release to build into the same
+# folder with the same flags (so they share the Go build cache), for the
+# one-node cluster of hack/cluster.sh: kubelet kube-controller-manager
+# kube-scheduler kube-proxy.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,7 +24,7 @@ have_all() {
 }
 
 # A caller-provided KUBEBUILDER_ASSETS wins when it is complete.
-if [ -n "${KUBEBUILDER_ASSETS:-}" ] && have_all "$KUBEBUILDER_ASSETS"; then
+if [ $# -eq 0 ] && [ -n "${KUBEBUILDER_ASSETS:-}" ] && have_all "$KUBEBUILDER_ASSETS"; then
 	(cd "$KUBEBUILDER_ASSETS" && pwd)
 	exit 0
 fi
@@ -44,5 +49,14 @@ build() {
 build etcd go.etcd.io/etcd/server/v3
 build kubectl k8s.io/kubernetes/cmd/kubectl
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
+for name in "$@"; do
+	case $name in
+	kubelet | kube-controller-manager | kube-scheduler | kube-proxy) build "$name" "k8s.io/kubernetes/cmd/$name" ;;
+	*)
+		echo "unknown component $name" >&2
+		exit 2
+		;;
+	esac
+done
 
 echo "$dest"

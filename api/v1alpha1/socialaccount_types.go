@@ -152,6 +152,9 @@ const (
 	EventAmbiguousAccount     = "AmbiguousAccount"
 	EventRolloutRestarted     = "RolloutRestarted"
 	EventRolloutTargetMissing = "RolloutTargetMissing"
+	// EventRolloutRestartDisabled: the operator runs without workload rights
+	// (--rollout-restart=false), so the targets were not restarted.
+	EventRolloutRestartDisabled = "RolloutRestartDisabled"
 )
 
 // CredentialsReference names the key of a Secret, in the SocialAccount's own

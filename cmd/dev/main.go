@@ -21,8 +21,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -34,6 +37,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
 	"github.com/aiagent-me/boring-operator/internal/devenv"
 )
 
@@ -41,7 +45,14 @@ func main() {
 	apiAddr := flag.String("api-bind-address", "127.0.0.1:8082", "Where the account API listens (port 0 picks a free one).")
 	stateDir := flag.String("state-dir", filepath.Join("bin", "dev"), "Folder for the kubeconfig and the dashboard token.")
 	verbose := flag.Bool("verbose", false, "Print the manager's log.")
+	standin := flag.String("standin", "", "Run only the Boring stand-in, seeded like make dev, at this address (make dev-cluster).")
 	flag.Parse()
+	if *standin != "" {
+		if err := runStandin(*standin); err != nil {
+			fail("The Boring stand-in: " + err.Error())
+		}
+		return
+	}
 
 	if *verbose {
 		ctrl.SetLogger(zap.New(zap.UseDevMode(true)))
@@ -122,6 +133,31 @@ func assetsDir() string {
 		}
 	}
 	return ""
+}
+
+// runStandin serves the seeded stand-in until SIGINT or SIGTERM, for the
+// pods of make dev-cluster, which reach it on the cluster's bridge address.
+func runStandin(addr string) error {
+	backend := boringtest.New()
+	if err := backend.LoadSeedFile(filepath.Join("hack", "dev", "seed.json")); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: backend, ReadHeaderTimeout: 5 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	fmt.Printf("Boring stand-in serving http://%s\n", ln.Addr())
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 func fail(msg string) {

@@ -135,9 +135,10 @@ func NewReviewer(c client.Client, opts ReviewerOptions) *Reviewer {
 	if opts.TTL <= 0 {
 		opts.TTL = 10 * time.Second
 	}
-	if opts.MaxAge < opts.TTL {
-		opts.MaxAge = max(5*time.Minute, opts.TTL)
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = 5 * time.Minute
 	}
+	opts.MaxAge = max(opts.MaxAge, opts.TTL)
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
 	}

@@ -83,7 +83,7 @@ func (o *Options) auditCommand() *cobra.Command {
 	ao := &auditOptions{Options: o}
 	cmd := &cobra.Command{
 		Use:   "audit [--credentials NAMESPACE/SECRET] [-A] [-o table|json]",
-		Short: "List every Boring account and SocialAccount that needs attention; exit 1 if any does",
+		Short: "List every Boring account and SocialAccount that needs attention; exit 1 if any does, 2 on errors",
 		Long: `Audit the mappings between SocialAccounts and the accounts connected in Boring.
 
 One row per Boring account and per SocialAccount whose account Boring does not
@@ -99,15 +99,19 @@ list. Problems:
 Without --credentials, every credentials Secret the SocialAccounts in scope use
 is read with your rights (--default-credentials for those without
 credentialsRef). Where a Secret cannot be read, the SocialAccounts' own status
-is used. The exit status is 1 when anything needs attention, so audit can run
-in a CronJob or CI.`,
+is used. The exit status is 0 when nothing needs attention, 1 when anything
+does, and 2 when the audit could not run (a bad flag, the SocialAccounts could
+not be listed), so audit can run in a CronJob or CI. A credentials Secret that
+cannot be read or a Boring that does not answer is not an error: those rows
+come from status, with a warning.`,
 		Example: `  # The SocialAccounts of every namespace and the accounts behind them
   kubectl boring audit -A --default-credentials boring-system/boring-session
 
   # One session's accounts, as JSON
   kubectl boring audit --credentials marketing/boring-session -n marketing -o json`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return ao.run(cmd.Context()) },
+		Args:        cobra.NoArgs,
+		RunE:        func(cmd *cobra.Command, _ []string) error { return ao.run(cmd.Context()) },
+		Annotations: map[string]string{errorExitCodeAnnotation: "2"},
 	}
 	cmd.Flags().StringVar(&ao.credentials, "credentials", "", "Audit the accounts under this Secret (NAMESPACE/NAME) only")
 	cmd.Flags().StringVar(&ao.credentialsKey, "credentials-key", "session", "The key holding the session in --credentials and --default-credentials")

@@ -557,4 +557,20 @@ func testWithoutRights(f *fixture) {
 	if !strings.Contains(a.stderr, `warning: cannot get secret rights/boring-session: forbidden`) {
 		t.Errorf("audit did not say which Secret it could not read: %q", a.stderr)
 	}
+
+	// An audit that cannot run exits 2, so a CronJob tells it from findings (1).
+	nobody := writeKubeconfig(t, f.env, "nobody", nil)
+	if n := f.runAs(nobody, "audit", "-n", ns, "--boring-url", f.backend.URL()); n.code != 2 || n.stdout != "" ||
+		!strings.HasPrefix(n.stderr, "error: ") || !strings.Contains(n.stderr, "forbidden") {
+		t.Errorf("audit by a user who may not list SocialAccounts: exit %d (want 2)\n%s\n%s", n.code, n.stdout, n.stderr)
+	}
+	for _, args := range [][]string{{"audit", "-n", ns, "-o", "yaml"}, {"audit", "--no-such-flag"}, {"audit", "an-argument"}} {
+		if r := f.run(args...); r.code != 2 || !strings.HasPrefix(r.stderr, "error: ") {
+			t.Errorf("kubectl boring %s: exit %d (want 2), stderr %q", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+	// Other commands keep kubectl's exit 1 for errors.
+	if r := f.run("sync", "--no-such-flag"); r.code != 1 {
+		t.Errorf("kubectl boring sync --no-such-flag: exit %d, want 1", r.code)
+	}
 }

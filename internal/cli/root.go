@@ -45,6 +45,11 @@ const DefaultBoringURL = "https://boring.aiagent-me.com"
 // command's output already says what needs attention.
 var ErrNeedsAttention = errors.New("needs attention")
 
+// errorExitCodeAnnotation on a command sets the exit status of its errors
+// (default 1). audit's is 2, so that a CronJob or CI job can tell "something
+// needs attention" (1) from "the audit could not run" (2).
+const errorExitCodeAnnotation = "boring.aiagent-me.com/error-exit-code"
+
 // Options carries what the commands share.
 type Options struct {
 	genericiooptions.IOStreams
@@ -128,7 +133,8 @@ func addBoringURLFlag(cmd *cobra.Command, o *Options) {
 // status, printing a one-line error to ErrOut.
 func Execute(ctx context.Context, cmd *cobra.Command, args []string, errOut io.Writer) int {
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	// ran is the command that was found, even when parsing its flags failed.
+	ran, err := cmd.ExecuteContextC(ctx)
 	switch {
 	case err == nil:
 		return 0
@@ -136,6 +142,9 @@ func Execute(ctx context.Context, cmd *cobra.Command, args []string, errOut io.W
 		return 1
 	default:
 		_, _ = fmt.Fprintf(errOut, "error: %v\n", err)
+		if ran != nil && ran.Annotations[errorExitCodeAnnotation] == "2" {
+			return 2
+		}
 		return 1
 	}
 }

@@ -42,6 +42,12 @@ func (r *SocialAccountReconciler) restartTargets(ctx context.Context, s *syncSco
 	if len(sa.Spec.RolloutRestartTargets) == 0 {
 		return nil
 	}
+	if r.RolloutRestartDisabled {
+		r.eventf(sa, corev1.EventTypeWarning, boringv1alpha1.EventRolloutRestartDisabled,
+			"Not restarting rolloutRestartTargets: the operator runs without workload rights (rolloutRestart.enabled=false); "+
+				"restart them yourself to pick up account ID %s", s.acct.AccountID)
+		return nil
+	}
 	patch := fmt.Appendf(nil, `{"spec":{"template":{"metadata":{"annotations":{%q:%q}}}}}`,
 		boringv1alpha1.RestartedAtAnnotation, s.now.UTC().Format(time.RFC3339))
 	var restarted []string

@@ -97,6 +97,9 @@ type SocialAccountReconciler struct {
 	Defaults mapping.Defaults
 	// MaxConcurrentSyncs defaults to 10 (--max-concurrent-syncs).
 	MaxConcurrentSyncs int
+	// RolloutRestartDisabled: the operator has no workload rights
+	// (--rollout-restart=false); rolloutRestartTargets get a warning instead.
+	RolloutRestartDisabled bool
 	// Metrics reports the accounts at scrape time (optional).
 	Metrics *AccountMetrics
 

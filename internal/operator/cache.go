@@ -35,7 +35,8 @@ import (
 )
 
 // CacheOptions are the manager's cache options; every manager that runs
-// Setup must use them. Of the Secrets, the manager's cache holds only the
+// Setup must use them, with the same watchNamespaces as Options (none: every
+// namespace). Of the Secrets, the manager's cache holds only the
 // account-ID Secrets the operator writes (its managed-by label), whole: they
 // hold an ID, a platform and a name, no secret, and comparing them whole with
 // what they should hold is plainer than trusting digests. Their
@@ -43,9 +44,10 @@ import (
 // labels and annotations the operator wrote, so one it no longer wants can
 // be removed. Everything else loses its managedFields. Credentials Secrets
 // live in a cache of their own, as metadata (newCredentialsCache).
-func CacheOptions() cache.Options {
+func CacheOptions(watchNamespaces ...string) cache.Options {
 	return cache.Options{
-		DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultNamespaces: namespaces(watchNamespaces),
+		DefaultTransform:  cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {
 				Label:     labels.SelectorFromSet(labels.Set{boringv1alpha1.ManagedByLabel: boringv1alpha1.ManagedByValue}),
@@ -74,11 +76,12 @@ var keepOwnManagedFields toolscache.TransformFunc = func(in any) (any, error) {
 // credentials (label boring.aiagent-me.com/credentials=true), as metadata
 // without annotations or managedFields. It is its own cache because a label
 // selector cannot say "the operator's Secrets or opted-in credentials".
-func newCredentialsCache(mgr ctrl.Manager) (cache.Cache, error) {
+func newCredentialsCache(mgr ctrl.Manager, watchNamespaces []string) (cache.Cache, error) {
 	return cache.New(mgr.GetConfig(), cache.Options{
-		HTTPClient: mgr.GetHTTPClient(),
-		Scheme:     mgr.GetScheme(),
-		Mapper:     mgr.GetRESTMapper(),
+		HTTPClient:        mgr.GetHTTPClient(),
+		Scheme:            mgr.GetScheme(),
+		Mapper:            mgr.GetRESTMapper(),
+		DefaultNamespaces: namespaces(watchNamespaces),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {
 				Label:     labels.SelectorFromSet(labels.Set{boringv1alpha1.CredentialsLabel: "true"}),
@@ -92,6 +95,19 @@ func newCredentialsCache(mgr ctrl.Manager) (cache.Cache, error) {
 // started on every replica before anything else, and waited for. Added as
 // itself, a cache with ByObject options is a leader-only runnable, so a
 // standby replica never synced it and never turned ready.
+// namespaces is a cache's DefaultNamespaces for a list of watched
+// namespaces; nil (every namespace) for none.
+func namespaces(watch []string) map[string]cache.Config {
+	if len(watch) == 0 {
+		return nil
+	}
+	out := make(map[string]cache.Config, len(watch))
+	for _, ns := range watch {
+		out[ns] = cache.Config{}
+	}
+	return out
+}
+
 type managerCache struct{ cache.Cache }
 
 // GetCache puts the cache in the manager's group of caches.

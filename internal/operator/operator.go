@@ -24,6 +24,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,6 +59,15 @@ type Options struct {
 	DefaultCredentialsNamespaces []string
 	MaxConcurrentSyncs           int
 
+	// WatchNamespaces limits the operator to these namespaces (empty: all):
+	// its caches, controllers, metrics and account API see nothing else, so
+	// Roles in these namespaces are all the RBAC it needs there. The manager's
+	// own cache must be limited the same way (CacheOptions).
+	WatchNamespaces []string
+	// DisableRolloutRestart runs without workload rights
+	// (--rollout-restart=false): rolloutRestartTargets get a warning event.
+	DisableRolloutRestart bool
+
 	// API is where the account API listens ("0" disables it).
 	API accountapi.ServerOptions
 	// Review configures the account API's TokenReviews and
@@ -66,6 +76,16 @@ type Options struct {
 
 	// Registry receives the operator's metrics (controller-runtime's registry).
 	Registry prometheus.Registerer
+}
+
+// checkWatchNamespaces refuses default credentials the operator could not
+// read: outside the watched namespaces it has no rights on Secrets.
+func (opts Options) checkWatchNamespaces() error {
+	ns := opts.DefaultCredentials.Namespace
+	if ns != "" && len(opts.WatchNamespaces) > 0 && !slices.Contains(opts.WatchNamespaces, ns) {
+		return fmt.Errorf("the default credentials' namespace %q must be one of the watched namespaces %v", ns, opts.WatchNamespaces)
+	}
+	return nil
 }
 
 // Operator is what Setup added to the manager.
@@ -88,6 +108,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 	}
 	if opts.Registry == nil {
 		opts.Registry = ctrlmetrics.Registry
+	}
+	if err := opts.checkWatchNamespaces(); err != nil {
+		return nil, err
 	}
 	defaults := mapping.Defaults{Secret: opts.DefaultCredentials, Namespaces: opts.DefaultCredentialsNamespaces}
 	if err := index.Register(ctx, mgr.GetFieldIndexer(), defaults); err != nil {
@@ -112,7 +135,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 		return nil, err
 	}
 	accounts := boring.NewCache(client, opts.Clock, opts.BoringErrorTTL)
-	creds, err := newCredentialsCache(mgr)
+	creds, err := newCredentialsCache(mgr, opts.WatchNamespaces)
 	if err != nil {
 		return nil, fmt.Errorf("creating the credentials cache: %w", err)
 	}
@@ -120,16 +143,17 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Operator, erro
 		return nil, err
 	}
 	r := &controller.SocialAccountReconciler{
-		Client:             mgr.GetClient(),
-		APIReader:          mgr.GetAPIReader(),
-		Credentials:        creds,
-		Recorder:           mgr.GetEventRecorder("boring-operator"),
-		Clock:              opts.Clock,
-		Accounts:           accounts,
-		Disconnector:       accounts,
-		Defaults:           defaults,
-		MaxConcurrentSyncs: opts.MaxConcurrentSyncs,
-		Metrics:            metrics,
+		Client:                 mgr.GetClient(),
+		APIReader:              mgr.GetAPIReader(),
+		Credentials:            creds,
+		Recorder:               mgr.GetEventRecorder("boring-operator"),
+		Clock:                  opts.Clock,
+		Accounts:               accounts,
+		Disconnector:           accounts,
+		Defaults:               defaults,
+		MaxConcurrentSyncs:     opts.MaxConcurrentSyncs,
+		RolloutRestartDisabled: opts.DisableRolloutRestart,
+		Metrics:                metrics,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the SocialAccount controller: %w", err)

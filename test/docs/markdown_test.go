@@ -72,7 +72,7 @@ func section(t *testing.T, file, heading string) string {
 // splitSections splits a page at each line starting with prefix ("## ").
 func splitSections(text, prefix string) []string {
 	lines := strings.Split(text, "\n")
-	var out []string
+	out := make([]string, 0, len(lines))
 	cur := make([]string, 0, len(lines))
 	for _, l := range lines {
 		if strings.HasPrefix(l, prefix) && len(cur) > 0 {

@@ -79,8 +79,14 @@ func helmTemplate(t *testing.T, args ...string) []*unstructured.Unstructured {
 // kustomize renders config/default with the kubectl envtest runs.
 func kustomize(t *testing.T) []*unstructured.Unstructured {
 	t.Helper()
+	return kustomizeDir(t, "default")
+}
+
+// kustomizeDir renders config/<dir> with the kubectl envtest runs.
+func kustomizeDir(t *testing.T, dir string) []*unstructured.Unstructured {
+	t.Helper()
 	assets := tool(t, "KUBEBUILDER_ASSETS")
-	return parse(t, run(t, filepath.Join(assets, "kubectl"), "kustomize", filepath.Join(root, "config", "default")))
+	return parse(t, run(t, filepath.Join(assets, "kubectl"), "kustomize", filepath.Join(root, "config", dir)))
 }
 
 func parse(t *testing.T, manifests []byte) []*unstructured.Unstructured {

@@ -51,6 +51,18 @@ func TestInstallersHoldTheSameObjects(t *testing.T) {
 	}
 }
 
+// TestNamespacedInstallersHoldTheSameObjects: the namespaced mode too
+// (issue 24.4): the chart with watchNamespaces={boring-system,team-a} and the
+// config/namespaced overlay hold the same objects, the Roles per namespace and
+// the cluster-wide rules that are left included.
+func TestNamespacedInstallersHoldTheSameObjects(t *testing.T) {
+	chartObjs := helmTemplate(t, "--set", "watchNamespaces={boring-system,team-a}")
+	if diffs := diffInstallers(chartObjs, kustomizeDir(t, "namespaced")); len(diffs) > 0 {
+		t.Fatalf("the chart's namespaced render and config/namespaced differ (fix one or the other):\n%s", strings.Join(diffs, "\n"))
+	}
+	find(t, chartObjs, "Role", "boring-operator-manager-role") // at least one: the comparison saw the mode
+}
+
 // TestInstallerDriftIsCaught proves the comparison above can fail: one changed
 // container arg, RBAC verb or object name in one installer is reported.
 func TestInstallerDriftIsCaught(t *testing.T) {
