@@ -60,6 +60,8 @@ type fixture struct {
 	c          client.Client
 	backend    *boringtest.Server
 	kubeconfig string
+	// logs is what the in-process operator logged.
+	logs *lockedBuffer
 }
 
 // result is what one kubectl-boring run printed and returned.
@@ -152,13 +154,15 @@ func TestKubectlBoring(t *testing.T) {
 	env, cfg, scheme, c := envtestutil.NewEnv(t)
 	backend := boringtest.NewServer()
 	t.Cleanup(backend.Close)
+	logs := captureLogs()
 	envtestutil.StartOperator(t, cfg, scheme, backend.URL(), ctrl.Options{}, prometheus.NewRegistry())
-	f := &fixture{t: t, env: env, c: c, backend: backend, kubeconfig: writeKubeconfig(t, env, "admin", []string{"system:masters"})}
+	f := &fixture{t: t, env: env, c: c, backend: backend, kubeconfig: writeKubeconfig(t, env, "admin", []string{"system:masters"}), logs: logs}
 
 	t.Run("import", func(t *testing.T) { f.t = t; testImport(f) })
 	t.Run("audit", func(t *testing.T) { f.t = t; testAudit(f) })
 	t.Run("status", func(t *testing.T) { f.t = t; testStatus(f) })
 	t.Run("sync", func(t *testing.T) { f.t = t; testSync(f) })
+	t.Run("session", func(t *testing.T) { f.t = t; testSession(f) })
 	t.Run("without rights", func(t *testing.T) { f.t = t; testWithoutRights(f) })
 }
 

@@ -16,7 +16,7 @@ limitations under the License.
 
 // Package cli is kubectl-boring, the kubectl plugin for boring-operator:
 // import Boring's accounts as SocialAccount manifests, audit mappings, explain
-// one SocialAccount, and ask for a sync.
+// one SocialAccount, ask for a sync, and store or check a Boring session.
 package cli
 
 import (
@@ -87,7 +87,7 @@ does not show.`,
 	root.SetOut(o.Out)
 	root.SetErr(o.ErrOut)
 	o.ConfigFlags.AddFlags(root.PersistentFlags())
-	root.AddCommand(o.importCommand(), o.auditCommand(), o.statusCommand(), o.syncCommand())
+	root.AddCommand(o.importCommand(), o.auditCommand(), o.statusCommand(), o.syncCommand(), o.sessionCommand())
 	return root
 }
 
