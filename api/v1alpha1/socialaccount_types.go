@@ -426,6 +426,7 @@ type SocialAccountStatus struct {
 // +kubebuilder:printcolumn:name="Valid",type=boolean,JSONPath=`.status.isValid`
 // +kubebuilder:printcolumn:name="Days",type=integer,JSONPath=`.status.daysUntilExpiry`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Synced",type=string,JSONPath=`.status.conditions[?(@.type=="Synced")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Account-ID",type=string,JSONPath=`.status.accountID`,priority=1
 // +kubebuilder:printcolumn:name="Expires",type=string,JSONPath=`.status.expiresAt`,priority=1
