@@ -31,6 +31,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+
 	// The image has no /etc/ssl: Go falls back to these roots (Mozilla's,
 	// built in) only when the system has none, so --boring-url's public
 	// certificate verifies there too.
