@@ -27,14 +27,15 @@ import (
 	"strings"
 	"time"
 
-	// The image has no /etc/ssl: Go falls back to these roots (Mozilla's,
-	// built in) only when the system has none, so --boring-url's public
-	// certificate verifies there too.
-	_ "golang.org/x/crypto/x509roots/fallback"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+
+	// The image has no /etc/ssl: Go falls back to these roots (Mozilla's,
+	// built in) only when the system has none, so --boring-url's public
+	// certificate verifies there too.
+	_ "golang.org/x/crypto/x509roots/fallback"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"

@@ -120,12 +120,12 @@ func TestListenNeverInClear(t *testing.T) {
 			serve(t, ln)
 			addr := "127.0.0.1:" + fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 			scheme := map[bool]string{true: "https", false: "http"}[tc.wantTLS]
+			// The watcher loads the pair within a second.
 			var resp *http.Response
-			deadline := time.Now().Add(5 * time.Second)
-			for resp, err = get(scheme, addr); err != nil && time.Now().Before(deadline); resp, err = get(scheme, addr) {
-				time.Sleep(50 * time.Millisecond) // the watcher loads the pair within a second
-			}
-			if err != nil {
+			if perr := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+				resp, err = get(scheme, addr)
+				return err == nil, nil
+			}); perr != nil {
 				t.Fatal(err)
 			}
 			want := map[bool]int{true: http.StatusOK, false: http.StatusTeapot}[tc.wantTLS]
@@ -165,16 +165,13 @@ func TestCertificateWrittenAfterStart(t *testing.T) {
 		t.Fatal("ready before the certificate was loaded")
 	}
 	writeSelfSigned(t, dir)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var lastErr error
+	if perr := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
 		resp, err := get("https", addr)
-		if err == nil && resp.StatusCode == http.StatusOK && resp.TLS != nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("certificate written after start not picked up: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond) // the certificate watcher polls the folder; nothing signals its reload
+		lastErr = err
+		return err == nil && resp.StatusCode == http.StatusOK && resp.TLS != nil, nil
+	}); perr != nil {
+		t.Fatalf("certificate written after start not picked up: %v", lastErr)
 	}
 	if err := cert.ready(nil); err != nil {
 		t.Fatalf("not ready after the certificate was loaded: %v", err)

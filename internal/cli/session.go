@@ -40,13 +40,13 @@ import (
 // most 4 KiB in every browser, so anything larger is a wrong file piped in.
 const maxSessionBytes = 16 << 10
 
+// optInValue of the credentials label opts a Secret in as Boring credentials.
+const optInValue = "true"
+
 type sessionOptions struct {
 	*Options
 	key string
 }
-
-// optedIn is the value of the label that opts a Secret in as credentials.
-const optedIn = "true"
 
 func (o *Options) sessionCommand() *cobra.Command {
 	so := &sessionOptions{Options: o}
@@ -242,7 +242,7 @@ func (o *sessionOptions) store(ctx context.Context, c client.Client, key types.N
 	if existing == nil {
 		secret := &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name,
-				Labels: map[string]string{boringv1alpha1.CredentialsLabel: optedIn}},
+				Labels: map[string]string{boringv1alpha1.CredentialsLabel: optInValue}},
 			Type: corev1.SecretTypeOpaque,
 			Data: map[string][]byte{o.key: []byte(session.Reveal())},
 		}
@@ -251,14 +251,14 @@ func (o *sessionOptions) store(ctx context.Context, c client.Client, key types.N
 		}
 		return "created", nil
 	}
-	if existing.Labels[boringv1alpha1.CredentialsLabel] == optedIn && string(existing.Data[o.key]) == session.Reveal() {
+	if existing.Labels[boringv1alpha1.CredentialsLabel] == optInValue && string(existing.Data[o.key]) == session.Reveal() {
 		return "unchanged", nil
 	}
 	updated := existing.DeepCopy()
 	if updated.Labels == nil {
 		updated.Labels = map[string]string{}
 	}
-	updated.Labels[boringv1alpha1.CredentialsLabel] = optedIn
+	updated.Labels[boringv1alpha1.CredentialsLabel] = optInValue
 	if updated.Data == nil {
 		updated.Data = map[string][]byte{}
 	}
@@ -289,7 +289,7 @@ func (o *sessionOptions) check(ctx context.Context, ref string) error {
 	if err := c.Get(ctx, key, m); err != nil {
 		return apiError(err, "get", "secret", key)
 	}
-	if m.Labels[boringv1alpha1.CredentialsLabel] != optedIn {
+	if m.Labels[boringv1alpha1.CredentialsLabel] != optInValue {
 		return fmt.Errorf("secret %s is not a credentials Secret (it lacks the label %s=true): the operator does not use it", key, boringv1alpha1.CredentialsLabel)
 	}
 	session, err := readSession(ctx, c, key, o.key)

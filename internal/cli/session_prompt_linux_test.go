@@ -105,7 +105,7 @@ func testSessionPrompt(f *fixture, value string) result {
 	if tio, err := unix.IoctlGetTermios(int(terminal.Fd()), unix.TCGETS); err != nil || tio.Lflag&unix.ECHO == 0 {
 		t.Errorf("session set left the terminal's echo off (%v)", err)
 	}
-	typed := f.secret("renew", "typed")
+	typed := f.secret("typed")
 	if string(typed.Data[boringv1alpha1.DefaultCredentialsKey]) != value || typed.Labels[boringv1alpha1.CredentialsLabel] != "true" {
 		t.Error("the typed session was not stored with the opt-in label")
 	}

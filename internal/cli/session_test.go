@@ -23,6 +23,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -100,10 +103,11 @@ func randomValue(t *testing.T, prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-func (f *fixture) secret(ns, name string) *corev1.Secret { //nolint:unparam // a fixture helper, for any namespace
+// secret reads a Secret of the session test's namespace.
+func (f *fixture) secret(name string) *corev1.Secret {
 	f.t.Helper()
 	s := &corev1.Secret{}
-	must(f.t, f.c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, s))
+	must(f.t, f.c.Get(context.Background(), client.ObjectKey{Namespace: sessionNS, Name: name}, s))
 	return s
 }
 
@@ -142,10 +146,13 @@ func conditionString(c *metav1.Condition) string {
 	return string(c.Status) + " " + c.Reason + ": " + c.Message
 }
 
+// sessionNS is the session test's namespace.
+const sessionNS = "renew"
+
 func testSession(f *fixture) {
 	t := f.t
 	ctx := context.Background()
-	ns := "renew"
+	ns := sessionNS
 	owner := f.namespace(ns)
 	oldValue := ns + "-session" // what f.namespace stored
 	exp := time.Now().Add(40 * day)
@@ -176,6 +183,7 @@ func testSession(f *fixture) {
 		t.Fatalf("sync --all exited %d: %s", r.code, r.stderr)
 	}
 	f.waitCondition(ns, boringv1alpha1.ConditionSynced, metav1.ConditionFalse, boringv1alpha1.ReasonUnauthorized, 30*time.Second)
+	f.expectSyncedColumn(ns, "False")
 	dead := run("", "session", "check", creds)
 	if dead.code != 1 || !strings.Contains(dead.stdout, "Boring refuses the session") ||
 		!strings.Contains(dead.stdout, "kubectl boring session set renew/boring-session") {
@@ -183,7 +191,7 @@ func testSession(f *fixture) {
 	}
 
 	// A value Boring refuses writes nothing.
-	before := f.secret(ns, "boring-session")
+	before := f.secret("boring-session")
 	refused := randomValue(t, "refused.")
 	r := run(refused+"\n", "session", "set", creds)
 	if r.code != 1 || r.stdout != "" {
@@ -193,7 +201,7 @@ func testSession(f *fixture) {
 		!strings.HasPrefix(lines[0], "error: boring refused the session") || !strings.Contains(lines[0], "left unchanged") {
 		t.Errorf("set of a refused value: want one line saying nothing changed, got %q", r.stderr)
 	}
-	if after := f.secret(ns, "boring-session"); after.ResourceVersion != before.ResourceVersion {
+	if after := f.secret("boring-session"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("a refused value changed the Secret: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
 	}
 	// Neither does something that is not a cookie value, nor nothing.
@@ -203,7 +211,7 @@ func testSession(f *fixture) {
 			t.Errorf("set of %d bytes that are no cookie value: exit %d, %q %q", len(bad), r.code, r.stdout, r.stderr)
 		}
 	}
-	if after := f.secret(ns, "boring-session"); after.ResourceVersion != before.ResourceVersion {
+	if after := f.secret("boring-session"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("a malformed value changed the Secret: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
 	}
 
@@ -215,14 +223,15 @@ func testSession(f *fixture) {
 		t.Fatalf("set of an accepted value: exit %d\n%s%s", set.code, set.stdout, set.stderr)
 	}
 	writeSample(t, "session-set", "kubectl boring session set renew/boring-session", set.stdout)
-	stored := f.secret(ns, "boring-session")
+	stored := f.secret("boring-session")
 	if string(stored.Data[boringv1alpha1.DefaultCredentialsKey]) != renewed || stored.Labels[boringv1alpha1.CredentialsLabel] != "true" {
 		t.Errorf("the Secret does not hold the accepted session under %q with the opt-in label: labels %v", boringv1alpha1.DefaultCredentialsKey, stored.Labels)
 	}
 	took := f.waitCondition(ns, boringv1alpha1.ConditionSynced, metav1.ConditionTrue, boringv1alpha1.ReasonSyncSucceeded, 30*time.Second)
 	t.Logf("every SocialAccount Synced=True %s after session set", took.Round(time.Millisecond))
+	f.expectSyncedColumn(ns, "True")
 	if again := run(renewed, "session", "set", creds); again.code != 0 || !strings.Contains(again.stdout, "unchanged") ||
-		f.secret(ns, "boring-session").ResourceVersion != stored.ResourceVersion {
+		f.secret("boring-session").ResourceVersion != stored.ResourceVersion {
 		t.Errorf("set of the stored value again: exit %d, %q (want no write)", again.code, again.stdout)
 	}
 
@@ -230,7 +239,7 @@ func testSession(f *fixture) {
 	if r := run("session="+renewed, "session", "set", ns+"/second", "--key", "cookie"); r.code != 0 || !strings.Contains(r.stdout, "secret renew/second created") {
 		t.Errorf("set of a new Secret: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	second := f.secret(ns, "second")
+	second := f.secret("second")
 	if string(second.Data["cookie"]) != renewed || second.Labels[boringv1alpha1.CredentialsLabel] != "true" || second.Type != corev1.SecretTypeOpaque {
 		t.Errorf("the created Secret lacks the session under --key or the opt-in label: type %s labels %v keys %d", second.Type, second.Labels, len(second.Data))
 	}
@@ -243,7 +252,7 @@ func testSession(f *fixture) {
 	if r := run(renewed, "session", "set", ns+"/plain"); r.code != 0 || !strings.Contains(r.stdout, "secret renew/plain updated") {
 		t.Errorf("set on an unlabelled Secret: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	plain := f.secret(ns, "plain")
+	plain := f.secret("plain")
 	if plain.Labels[boringv1alpha1.CredentialsLabel] != "true" || plain.Labels["team"] != "a" || string(plain.Data["other"]) != "kept" {
 		t.Errorf("set did not add the label while keeping the Secret's other labels and keys: labels %v", plain.Labels)
 	}
@@ -251,9 +260,9 @@ func testSession(f *fixture) {
 		t.Errorf("check after set: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// The operator's own account-ID Secrets are not credentials Secrets.
-	owned := f.secret(ns, "shop-instagram")
+	owned := f.secret("shop-instagram")
 	if r := run(renewed, "session", "set", ns+"/shop-instagram"); r.code != 1 || !strings.Contains(r.stderr, "written by boring-operator") ||
-		f.secret(ns, "shop-instagram").ResourceVersion != owned.ResourceVersion {
+		f.secret("shop-instagram").ResourceVersion != owned.ResourceVersion {
 		t.Errorf("set on an account-ID Secret: exit %d %q", r.code, r.stderr)
 	}
 
@@ -285,5 +294,29 @@ func testSession(f *fixture) {
 	}
 	if len(events.Items) == 0 || logs == "" {
 		t.Errorf("nothing searched: %d events, %d bytes of logs", len(events.Items), len(logs))
+	}
+}
+
+// expectSyncedColumn runs `kubectl get socialaccounts` and checks that the
+// SYNCED column follows READY and reads want on every row.
+func (f *fixture) expectSyncedColumn(ns, want string) {
+	f.t.Helper()
+	out, err := exec.Command(filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"),
+		"--kubeconfig", f.kubeconfig, "get", "socialaccounts", "-n", ns).CombinedOutput()
+	if err != nil {
+		f.t.Fatalf("kubectl get socialaccounts: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if got := strings.Join(strings.Fields(lines[0]), " "); got != "NAME PLATFORM ACCOUNT VALID DAYS READY SYNCED AGE" {
+		f.t.Fatalf("kubectl get socialaccounts prints the columns %q", got)
+	}
+	for _, line := range lines[1:] {
+		// Every column has a value here: the accounts expire.
+		if fields := strings.Fields(line); len(fields) != 8 || fields[6] != want {
+			f.t.Errorf("kubectl get socialaccounts: want SYNCED %s:\n%s", want, out)
+		}
+	}
+	if len(lines) < 2 {
+		f.t.Errorf("kubectl get socialaccounts listed nothing:\n%s", out)
 	}
 }

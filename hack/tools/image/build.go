@@ -192,7 +192,7 @@ func (b Build) compile(ctx context.Context, p v1.Platform, dir string) error {
 	for _, spec := range Images {
 		args := append([]string{"build"}, GoBuildFlags(b.Version, b.Commit, b.date())...)
 		args = append(args, "-o", filepath.Join(dir, spec.Binary), spec.Package)
-		fmt.Fprintf(b.Log, "go build %s (%s/%s)\n", spec.Package, p.OS, p.Architecture)
+		_, _ = fmt.Fprintf(b.Log, "go build %s (%s/%s)\n", spec.Package, p.OS, p.Architecture)
 		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Dir = b.Root
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
@@ -214,9 +214,14 @@ const (
 	group  = "root:x:0:\nnonroot:x:65532:\n"
 )
 
+const (
+	etcGroup  = "etc/group"
+	etcPasswd = "etc/passwd"
+)
+
 // LayerFiles are the paths the layer of spec holds, in the layer's order.
 func LayerFiles(spec Spec) []string {
-	return []string{"etc/", "etc/group", "etc/passwd", spec.Binary}
+	return []string{"etc/", etcGroup, etcPasswd, spec.Binary}
 }
 
 func (b Build) layer(spec Spec, binary string) (v1.Layer, error) {
@@ -228,11 +233,11 @@ func (b Build) layer(spec Spec, binary string) (v1.Layer, error) {
 	tw := tar.NewWriter(&raw)
 	entries := []*tar.Header{
 		{Typeflag: tar.TypeDir, Name: "etc/", Mode: 0o755},
-		{Typeflag: tar.TypeReg, Name: "etc/group", Mode: 0o644, Size: int64(len(group))},
-		{Typeflag: tar.TypeReg, Name: "etc/passwd", Mode: 0o644, Size: int64(len(passwd))},
+		{Typeflag: tar.TypeReg, Name: etcGroup, Mode: 0o644, Size: int64(len(group))},
+		{Typeflag: tar.TypeReg, Name: etcPasswd, Mode: 0o644, Size: int64(len(passwd))},
 		{Typeflag: tar.TypeReg, Name: spec.Binary, Mode: 0o755, Size: int64(len(bin))},
 	}
-	contents := map[string][]byte{"etc/group": []byte(group), "etc/passwd": []byte(passwd), spec.Binary: bin}
+	contents := map[string][]byte{etcGroup: []byte(group), etcPasswd: []byte(passwd), spec.Binary: bin}
 	for _, h := range entries {
 		h.ModTime = b.Time.UTC()
 		h.Format = tar.FormatPAX
@@ -416,9 +421,9 @@ func tarFolder(dir, out string, mtime time.Time) error {
 	defer func() { _ = os.Remove(tmp) }()
 	tw := tar.NewWriter(f)
 	dirs := map[string]bool{}
-	for _, name := range files {
+	for _, file := range files {
 		// Each folder once, before its first file, as extractors expect.
-		for _, d := range parents(name) {
+		for _, d := range parents(file) {
 			if !dirs[d+"/"] {
 				dirs[d+"/"] = true
 				if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o755,
@@ -427,11 +432,11 @@ func tarFolder(dir, out string, mtime time.Time) error {
 				}
 			}
 		}
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(file)))
 		if err != nil {
 			return err
 		}
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(data)),
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: file, Mode: 0o644, Size: int64(len(data)),
 			ModTime: mtime.UTC(), Format: tar.FormatPAX}); err != nil {
 			return err
 		}
@@ -448,9 +453,9 @@ func tarFolder(dir, out string, mtime time.Time) error {
 	return os.Rename(tmp, out)
 }
 
-// parents are the folders name is in, outermost first ("a/b/c" -> a, a/b).
-func parents(name string) []string {
-	parts := strings.Split(name, "/")
+// parents are the folders file is in, outermost first ("a/b/c" -> a, a/b).
+func parents(file string) []string {
+	parts := strings.Split(file, "/")
 	var out []string
 	for i := 1; i < len(parts); i++ {
 		out = append(out, strings.Join(parts[:i], "/"))

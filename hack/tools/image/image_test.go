@@ -386,11 +386,11 @@ func checkFiles(t *testing.T, spec Spec, files []file, arch string) {
 			t.Errorf("%s: time %s owner %d:%d, want %s 0:0", f.Name, f.ModTime, f.Uid, f.Gid, build.Time)
 		}
 		switch f.Name {
-		case "etc/passwd":
+		case etcPasswd:
 			if !regexp.MustCompile(`(?m)^nonroot:x:65532:65532:`).Match(f.Data) {
 				t.Errorf("/etc/passwd names no user 65532:\n%s", f.Data)
 			}
-		case "etc/group":
+		case etcGroup:
 			if !regexp.MustCompile(`(?m)^nonroot:x:65532:`).Match(f.Data) {
 				t.Errorf("/etc/group names no group 65532:\n%s", f.Data)
 			}

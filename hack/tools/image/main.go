@@ -93,7 +93,7 @@ func SiblingRef(ref name.Reference, base string) (name.Reference, error) {
 	} else {
 		dir = ""
 	}
-	sibling := repo.Registry.RegistryStr() + "/" + dir + base
+	sibling := repo.RegistryStr() + "/" + dir + base
 	if d, ok := ref.(name.Digest); ok {
 		return nil, fmt.Errorf("%s is a digest: give -cli-image", d)
 	}
