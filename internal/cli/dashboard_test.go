@@ -234,6 +234,23 @@ Promise.allSettled([
 
 	t.Run("security checks", func(t *testing.T) { testDashboardSecurity(t, f, run) })
 
+	// Last on this namespace: it breaks its session.
+	t.Run("credentials health", func(t *testing.T) {
+		must(t, chromedp.Do(ctx, chromedp.Navigate(run.url)))
+		waitFor(t, ctx, "rows", `document.querySelectorAll("#accounts li.account").length === 5`, 20*time.Second)
+		f.backend.RevokeSession(ns + "-session")
+		requestSyncAs(t, f, types.NamespacedName{Namespace: ns, Name: "bakery-instagram"})
+		cred := `document.querySelector('#credentials li[data-key="dash/boring-session"]')`
+		waitFor(t, ctx, "the credentials Secret marked rejected", cred+`.dataset.state === "bad"`, 30*time.Second)
+		if text := evaluate[string](t, ctx, cred+`.innerText`); !strings.Contains(text, "Session rejected") {
+			t.Errorf("the credentials Secret says %q", text)
+		}
+		waitFor(t, ctx, "the row's failed sync", `document.querySelector('li[data-key="dash/bakery-instagram"] .sync-problem') !== null`, 10*time.Second)
+		if s := evaluate[string](t, ctx, `document.getElementById("summary").innerText`); !strings.Contains(s, "1 credentials Secret rejected") {
+			t.Errorf("header: %q", s)
+		}
+	})
+
 	t.Run("one namespace of rights", func(t *testing.T) {
 		bg := context.Background()
 		must(t, f.c.Create(bg, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: other, Name: "socialaccount-viewer"},
