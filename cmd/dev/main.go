@@ -102,7 +102,8 @@ Paste into another terminal:
   go run ./cmd/kubectl-boring dashboard -A --open --boring-url %s
 
 Press Ctrl-C to stop everything.
-`, ready == nil, env.BoringURL, env.APIURL, env.Kubectl, env.Kubeconfig, env.Kubectl, env.Kubectl, env.Kubectl, devenv.Namespace, env.CurlCommand(), env.BoringURL)
+`, ready == nil, env.BoringURL, env.APIURL, env.Kubectl, env.Kubeconfig, env.Kubectl, env.Kubectl, env.Kubectl, devenv.Namespace,
+		env.CurlCommand(), env.BoringURL)
 
 	select {
 	case <-ctx.Done():

@@ -202,11 +202,11 @@ func (d *dashboard) serveSync(w http.ResponseWriter, r *http.Request) {
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
 	if err := dec.Decode(&req); err != nil || req.Namespace == "" || req.Name == "" {
-		writeDashboardJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"namespace\": ..., \"name\": ...}"})
+		writeDashboardJSON(w, http.StatusBadRequest, errorBody("want {\"namespace\": ..., \"name\": ...}"))
 		return
 	}
 	if d.scope != "" && req.Namespace != d.scope {
-		writeDashboardJSON(w, http.StatusForbidden, map[string]string{"error": "namespace " + req.Namespace + " is not shown here"})
+		writeDashboardJSON(w, http.StatusForbidden, errorBody("namespace "+req.Namespace+" is not shown here"))
 		return
 	}
 	key := types.NamespacedName{Namespace: req.Namespace, Name: req.Name}
@@ -219,7 +219,7 @@ func (d *dashboard) serveSync(w http.ResponseWriter, r *http.Request) {
 		case apierrors.IsNotFound(err):
 			status = http.StatusNotFound
 		}
-		writeDashboardJSON(w, status, map[string]string{"error": apiError(err, "patch", "socialaccount", key).Error()})
+		writeDashboardJSON(w, status, errorBody(apiError(err, "patch", "socialaccount", key).Error()))
 		return
 	}
 	writeDashboardJSON(w, http.StatusOK, map[string]string{"requested": value})
@@ -229,7 +229,7 @@ func (d *dashboard) serveSync(w http.ResponseWriter, r *http.Request) {
 // terminal: a refused request is someone else's page trying.
 func (d *dashboard) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	d.logf("refused %s %s (Host %q, Origin %q): %s", r.Method, r.URL.Path, r.Host, r.Header.Get("Origin"), msg)
-	writeDashboardJSON(w, status, map[string]string{"error": msg})
+	writeDashboardJSON(w, status, errorBody(msg))
 }
 
 func writeDashboardJSON(w http.ResponseWriter, status int, v any) {
@@ -237,3 +237,6 @@ func writeDashboardJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// errorBody is the JSON of a refused or failed request.
+func errorBody(msg string) map[string]string { return map[string]string{"error": msg} }

@@ -214,6 +214,10 @@ const (
 	eventSessionAuthorized   = "SessionAuthorized"
 )
 
+// labelRejected is the label of a credentials Secret whose session Boring
+// refuses.
+const labelRejected = "Session rejected"
+
 // credentialsHealth is one credentials Secret as far as the user can see it.
 type credentialsHealth struct {
 	Key      string `json:"key"`
@@ -250,12 +254,12 @@ func decideHealth(key string, f healthFacts, now time.Time) credentialsHealth {
 	}
 	switch {
 	case f.rejected:
-		h.State, h.Label, h.Detail = healthBad, "Session rejected", "Boring refused this session just now: store a fresh session cookie"+event
+		h.State, h.Label, h.Detail = healthBad, labelRejected, "Boring refused this session just now: store a fresh session cookie"+event
 	case f.unauthorized > 0:
-		h.State, h.Label = healthBad, "Session rejected"
+		h.State, h.Label = healthBad, labelRejected
 		h.Detail = fmt.Sprintf("Boring refused the session at the last sync of %d of its %d SocialAccounts%s", f.unauthorized, f.accounts, event)
 	case f.lastEvent == eventSessionUnauthorized:
-		h.State, h.Label, h.Detail = healthBad, "Session rejected", "The operator reported the session refused"+event
+		h.State, h.Label, h.Detail = healthBad, labelRejected, "The operator reported the session refused"+event
 	case f.listed:
 		h.State, h.Label, h.Detail = healthOK, "Session works", "Boring accepted it just now"+event
 	case f.accounts > 0:

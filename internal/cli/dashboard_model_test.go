@@ -81,7 +81,7 @@ func TestDashboardSortRows(t *testing.T) {
 		{Key: "a/gone", Rank: rankOf[stateBad]},
 	}
 	sortRows(rows)
-	var keys []string
+	keys := make([]string, 0, len(rows))
 	for _, r := range rows {
 		keys = append(keys, r.Key)
 	}
