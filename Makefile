@@ -68,7 +68,7 @@ vet: ## Run go vet.
 	go vet $(GO_VET_FLAGS) ./...
 
 .PHONY: test
-test: manifests generate fmt vet envtest-assets helm promtool ## Run every test (envtest, the chart, the alert rules and the container images included; builds the tools when missing).
+test: manifests generate fmt vet envtest-assets helm promtool chromium ## Run every test (envtest, the chart, the alert rules, the container images and the dashboard in Chromium included; builds the tools when missing).
 	KUBEBUILDER_ASSETS="$$(./hack/envtest-assets.sh | tail -n 1)" TEST_CRDS="$$(./hack/test-crds.sh | tail -n 1)" \
 		HELM=$(HELM) PROMTOOL=$(PROMTOOL) go test $(GO_TEST_FLAGS) ./...
 	# The container images: built as make image builds them, opened, run, pushed to an in-memory
@@ -95,6 +95,16 @@ envtest-assets: ## Ensure kube-apiserver, etcd and kubectl exist; print their fo
 .PHONY: dev
 dev: manifests generate envtest-assets ## Run the whole product locally: control plane, Boring stand-in, CRDs, samples, manager.
 	KUBEBUILDER_ASSETS="$$(./hack/envtest-assets.sh | tail -n 1)" go run ./cmd/dev
+
+.PHONY: chromium
+chromium: ## Install Debian's chromium for the dashboard's browser tests when missing (as root; otherwise say how).
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the dashboard's browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else \
+		echo "chromium is missing and this is not root: the dashboard's browser tests will skip (and fail under CI=true); install it with: sudo apt-get install chromium"; \
+	fi; }
 
 ##@ End-to-end (a real one-node cluster on this machine; root)
 

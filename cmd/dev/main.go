@@ -99,9 +99,11 @@ Paste into another terminal:
   %s get socialaccounts -A -o wide
   %s describe socialaccount -n %s client-a-instagram
   %s
+  go run ./cmd/kubectl-boring dashboard -A --open --boring-url %s
 
 Press Ctrl-C to stop everything.
-`, ready == nil, env.BoringURL, env.APIURL, env.Kubectl, env.Kubeconfig, env.Kubectl, env.Kubectl, env.Kubectl, devenv.Namespace, env.CurlCommand())
+`, ready == nil, env.BoringURL, env.APIURL, env.Kubectl, env.Kubeconfig, env.Kubectl, env.Kubectl, env.Kubectl, devenv.Namespace,
+		env.CurlCommand(), env.BoringURL)
 
 	select {
 	case <-ctx.Done():

@@ -23,16 +23,22 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/go-logr/logr"
 	// The image has no /etc/ssl: Go falls back to these roots (Mozilla's,
 	// built in) only when the system has none.
 	_ "golang.org/x/crypto/x509roots/fallback"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/aiagent-me/boring-operator/internal/cli"
 	"github.com/aiagent-me/boring-operator/internal/version"
 )
 
 func main() {
+	// The dashboard watches through controller-runtime's cache, whose
+	// logger would otherwise complain that none was set; the commands say
+	// what went wrong themselves.
+	ctrllog.SetLogger(logr.Discard())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}

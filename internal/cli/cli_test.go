@@ -109,8 +109,13 @@ func (f *fixture) socialAccount(ns, name string, spec boringv1alpha1.SocialAccou
 // status is want, and returns them.
 func (f *fixture) waitSynced(ns string, n int) []boringv1alpha1.SocialAccount {
 	f.t.Helper()
+	return f.waitSyncedWithin(ns, n, 30*time.Second)
+}
+
+func (f *fixture) waitSyncedWithin(ns string, n int, timeout time.Duration) []boringv1alpha1.SocialAccount {
+	f.t.Helper()
 	var list boringv1alpha1.SocialAccountList
-	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
 		if err := f.c.List(ctx, &list, client.InNamespace(ns)); err != nil {
 			return false, err
 		}
@@ -167,6 +172,7 @@ func TestKubectlBoring(t *testing.T) {
 	t.Run("sync", func(t *testing.T) { f.t = t; testSync(f) })
 	t.Run("session", func(t *testing.T) { f.t = t; testSession(f) })
 	t.Run("without rights", func(t *testing.T) { f.t = t; testWithoutRights(f) })
+	t.Run("dashboard", func(t *testing.T) { f.t = t; testDashboard(f) })
 	t.Run("unlabelled credentials", func(t *testing.T) { f.t = t; testUnlabelledCredentials(f) })
 }
 

@@ -16,7 +16,8 @@ limitations under the License.
 
 // Package cli is kubectl-boring, the kubectl plugin for boring-operator:
 // import Boring's accounts as SocialAccount manifests, audit mappings, explain
-// one SocialAccount, ask for a sync, and store or check a Boring session.
+// one SocialAccount, ask for a sync, store or check a Boring session, and
+// serve a local dashboard.
 package cli
 
 import (
@@ -60,6 +61,9 @@ type Options struct {
 	Now func() time.Time
 	// HTTPClient talks to Boring (nil: the default).
 	HTTPClient boring.Options
+	// OpenBrowser opens a URL for dashboard --open (nil: the system's
+	// opener, such as xdg-open).
+	OpenBrowser func(url string) error
 
 	client client.Client
 }
@@ -87,7 +91,7 @@ does not show.`,
 	root.SetOut(o.Out)
 	root.SetErr(o.ErrOut)
 	o.ConfigFlags.AddFlags(root.PersistentFlags())
-	root.AddCommand(o.importCommand(), o.auditCommand(), o.statusCommand(), o.syncCommand(), o.sessionCommand())
+	root.AddCommand(o.importCommand(), o.auditCommand(), o.statusCommand(), o.syncCommand(), o.sessionCommand(), o.dashboardCommand())
 	return root
 }
 

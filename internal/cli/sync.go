@@ -18,6 +18,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -88,16 +89,7 @@ func (o *syncOptions) run(ctx context.Context, names []string) error {
 	value := o.Now().UTC().Format(time.RFC3339Nano)
 	for _, name := range names {
 		key := types.NamespacedName{Namespace: ns, Name: name}
-		sa := &boringv1alpha1.SocialAccount{}
-		if err := c.Get(ctx, key, sa); err != nil {
-			return apiError(err, "get", "socialaccount", key)
-		}
-		patch := client.MergeFrom(sa.DeepCopy())
-		if sa.Annotations == nil {
-			sa.Annotations = map[string]string{}
-		}
-		sa.Annotations[boringv1alpha1.SyncRequestedAnnotation] = value
-		if err := c.Patch(ctx, sa, patch); err != nil {
+		if err := requestSync(ctx, c, key, value); err != nil {
 			return apiError(err, "patch", "socialaccount", key)
 		}
 		if !o.wait {
@@ -127,6 +119,21 @@ func (o *syncOptions) run(ctx context.Context, names []string) error {
 		_, _ = fmt.Fprintf(o.Out, "socialaccount %s: synced: %s\n", key, readySummary(sa))
 	}
 	return nil
+}
+
+// requestSync sets the sync-request annotation of one SocialAccount to
+// value, with the caller's rights; the operator echoes the value it handled
+// in status.lastHandledSyncRequest. The patch touches that one annotation
+// only, so it never undoes a concurrent change.
+func requestSync(ctx context.Context, c client.Client, key types.NamespacedName, value string) error {
+	sa := &boringv1alpha1.SocialAccount{}
+	sa.Namespace, sa.Name = key.Namespace, key.Name
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"annotations": map[string]string{boringv1alpha1.SyncRequestedAnnotation: value}}})
+	if err != nil {
+		return err
+	}
+	return c.Patch(ctx, sa, client.RawPatch(types.MergePatchType, patch))
 }
 
 // readySummary is the Ready condition in one line.
