@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -281,8 +282,9 @@ func TestDisconnectDecisions(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Namespace: fastNS, Name: "other-creds", Labels: map[string]string{boringv1alpha1.CredentialsLabel: "true"}},
 		Data:       map[string][]byte{"session": []byte(fastSession)}, // the same Boring user and session
 	}
+	var readsFail atomic.Bool
 	otherCredsUnreadable := interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-		if _, ok := obj.(*corev1.Secret); ok && key.Name == "other-creds" {
+		if _, ok := obj.(*corev1.Secret); ok && key.Name == "other-creds" && readsFail.Load() {
 			return apierrors.NewServiceUnavailable("the API server is overloaded")
 		}
 		return c.Get(ctx, key, obj, opts...)
@@ -304,6 +306,7 @@ func TestDisconnectDecisions(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
+			readsFail.Store(true)
 			sa := fastSocialAccount("d", "acct-3", deleting)
 			if name == "policy Orphan: Boring is not called" {
 				sa.Spec.DeletionPolicy = boringv1alpha1.DeletionPolicyOrphan
@@ -325,6 +328,16 @@ func TestDisconnectDecisions(t *testing.T) {
 			if tc.wantReady != "" {
 				if r := reasonOf(cur, boringv1alpha1.ConditionReady); r != tc.wantReady {
 					t.Errorf("Ready reason %q, want %q", r, tc.wantReady)
+				}
+				// Once the reads succeed, it resolves as it would have: the
+				// other mapping keeps the account, and the finalizer goes.
+				readsFail.Store(false)
+				if _, err := e.reconcile("d"); err != nil {
+					t.Fatal(err)
+				}
+				err = e.c.Get(context.Background(), types.NamespacedName{Namespace: fastNS, Name: "d"}, &boringv1alpha1.SocialAccount{})
+				if !apierrors.IsNotFound(err) || e.backend.Count(boringtest.EndpointDisconnect) != 0 {
+					t.Errorf("after the reads recover: released %v, %d DELETEs; want released, none", apierrors.IsNotFound(err), e.backend.Count(boringtest.EndpointDisconnect))
 				}
 			}
 		})
