@@ -298,7 +298,8 @@ func testSession(f *fixture) {
 }
 
 // expectSyncedColumn runs `kubectl get socialaccounts` and checks that the
-// SYNCED column follows READY and reads want on every row.
+// SYNCED column follows READY and reads want on every row, while READY stays
+// True: a dead session does not take the accounts down.
 func (f *fixture) expectSyncedColumn(ns, want string) {
 	f.t.Helper()
 	out, err := exec.Command(filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"),
@@ -312,8 +313,8 @@ func (f *fixture) expectSyncedColumn(ns, want string) {
 	}
 	for _, line := range lines[1:] {
 		// Every column has a value here: the accounts expire.
-		if fields := strings.Fields(line); len(fields) != 8 || fields[6] != want {
-			f.t.Errorf("kubectl get socialaccounts: want SYNCED %s:\n%s", want, out)
+		if fields := strings.Fields(line); len(fields) != 8 || fields[5] != "True" || fields[6] != want {
+			f.t.Errorf("kubectl get socialaccounts: want READY True, SYNCED %s:\n%s", want, out)
 		}
 	}
 	if len(lines) < 2 {
