@@ -31,6 +31,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -433,6 +435,25 @@ func TestSessionHealth(t *testing.T) {
 		objs = append(objs, fastSocialAccount(n, "acct-"+n, func(sa *boringv1alpha1.SocialAccount) { sa.Finalizers = []string{boringv1alpha1.Finalizer} }))
 	}
 	e := newFastEnv(t, interceptor.Funcs{}, objs...)
+	reg := prometheus.NewPedanticRegistry()
+	metrics, err := NewAccountMetrics(e.c, reg, func() bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.r.Metrics = metrics
+	e.r.init()
+	authorized := func() (float64, bool) {
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			if f.GetName() == "boring_credentials_authorized" && len(f.GetMetric()) == 1 {
+				return f.GetMetric()[0].GetGauge().GetValue(), true
+			}
+		}
+		return 0, false
+	}
 	for _, n := range []string{"a", "b", "c"} {
 		e.addAccount("acct-"+n, 30*day)
 	}
@@ -464,8 +485,8 @@ func TestSessionHealth(t *testing.T) {
 	if !strings.Contains(strings.Join(got, "\n"), "3 SocialAccounts depend on it") {
 		t.Errorf("the event must say how many SocialAccounts depend on the Secret: %v", got)
 	}
-	if st := e.r.health.snapshot(map[types.NamespacedName]bool{{Namespace: fastNS, Name: "creds"}: true}); st[types.NamespacedName{Namespace: fastNS, Name: "creds"}].authorized {
-		t.Error("the session must read unauthorized")
+	if v, ok := authorized(); !ok || v != 0 {
+		t.Errorf("boring_credentials_authorized = %v (exported: %v), want 0", v, ok)
 	}
 
 	e.backend.AddSession(fastSession, fastUser)
@@ -476,6 +497,9 @@ func TestSessionHealth(t *testing.T) {
 		}
 	}
 	got = drain(e.events)
+	if v, ok := authorized(); !ok || v != 1 {
+		t.Errorf("boring_credentials_authorized = %v (exported: %v) after recovery, want 1", v, ok)
+	}
 	if n := countPrefix(got, "Normal "+boringv1alpha1.EventSessionAuthorized); n != 1 {
 		t.Errorf("%d SessionAuthorized events, want 1: %v", n, got)
 	}
