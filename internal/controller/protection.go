@@ -131,10 +131,21 @@ func (p *CredentialsProtector) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // credentialsOf maps a SocialAccount to the Secret its session comes from.
-func (p *CredentialsProtector) credentialsOf(_ context.Context, o client.Object) []reconcile.Request {
-	creds, err := p.Defaults.CredentialsOf(o.(*boringv1alpha1.SocialAccount))
+// A SocialAccount that needs the Secret held asks nothing when the Secret is
+// held already: every new SocialAccount starts needing it as its finalizer
+// is added, and a thousand of them must not each make the protector list
+// the thousand.
+func (p *CredentialsProtector) credentialsOf(ctx context.Context, o client.Object) []reconcile.Request {
+	sa := o.(*boringv1alpha1.SocialAccount)
+	creds, err := p.Defaults.CredentialsOf(sa)
 	if err != nil {
 		return nil
+	}
+	if mapping.WillDisconnect(sa) {
+		secret := secretMeta()
+		if p.Credentials.Get(ctx, creds.Secret, secret) == nil && controllerutil.ContainsFinalizer(secret, boringv1alpha1.CredentialsFinalizer) {
+			return nil
+		}
 	}
 	return []reconcile.Request{{NamespacedName: creds.Secret}}
 }
