@@ -141,7 +141,8 @@ func (p *CredentialsProtector) credentialsOf(ctx context.Context, o client.Objec
 	if err != nil {
 		return nil
 	}
-	if mapping.WillDisconnect(sa) {
+	// One being deleted may let the Secret go: always look.
+	if mapping.WillDisconnect(sa) && sa.DeletionTimestamp.IsZero() {
 		secret := secretMeta()
 		if p.Credentials.Get(ctx, creds.Secret, secret) == nil && controllerutil.ContainsFinalizer(secret, boringv1alpha1.CredentialsFinalizer) {
 			return nil
