@@ -61,7 +61,7 @@ type fixture struct {
 	backend    *boringtest.Server
 	kubeconfig string
 	// logs is what the in-process operator logged.
-	logs *lockedBuffer
+	logs *syncBuffer
 }
 
 // result is what one kubectl-boring run printed and returned.

@@ -87,7 +87,8 @@ func newBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
-// syncBuffer is a bytes.Buffer safe for the dashboard's goroutines.
+// syncBuffer is a bytes.Buffer safe for concurrent writers: the dashboard's
+// goroutines, the in-process operator's log.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

@@ -27,7 +27,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,29 +45,10 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/cli"
 )
 
-// lockedBuffer collects the operator's log lines, written from many
-// goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // captureLogs sends the in-process operator's log lines, at every level, to
 // a buffer that tests search for values that must never be logged.
-func captureLogs() *lockedBuffer {
-	logs := &lockedBuffer{}
+func captureLogs() *syncBuffer {
+	logs := &syncBuffer{}
 	logf.SetLogger(zap.New(zap.WriteTo(logs), zap.UseDevMode(true)))
 	return logs
 }
