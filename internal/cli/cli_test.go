@@ -167,6 +167,7 @@ func TestKubectlBoring(t *testing.T) {
 	f := &fixture{t: t, env: env, c: c, backend: backend, kubeconfig: writeKubeconfig(t, env, "admin", []string{"system:masters"}), logs: logs}
 
 	t.Run("import", func(t *testing.T) { f.t = t; testImport(f) })
+	t.Run("new account", func(t *testing.T) { f.t = t; testNewAccount(f) })
 	t.Run("audit", func(t *testing.T) { f.t = t; testAudit(f) })
 	t.Run("status", func(t *testing.T) { f.t = t; testStatus(f) })
 	t.Run("sync", func(t *testing.T) { f.t = t; testSync(f) })
