@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,6 +42,11 @@ import (
 
 // DefaultBoringURL is Boring's API, as the manager's --boring-url defaults to.
 const DefaultBoringURL = "https://boring.aiagent-me.com"
+
+// BoringURLEnv names the environment variable that, when set, replaces
+// DefaultBoringURL as the default of every command's --boring-url (a staging
+// Boring, or a stand-in under test).
+const BoringURLEnv = "BORING_URL"
 
 // ErrNeedsAttention makes the process exit 1 without printing an error: the
 // command's output already says what needs attention.
@@ -64,6 +70,8 @@ type Options struct {
 	// OpenBrowser opens a URL for dashboard --open (nil: the system's
 	// opener, such as xdg-open).
 	OpenBrowser func(url string) error
+	// Getenv reads the environment (nil: os.Getenv).
+	Getenv func(string) string
 
 	client client.Client
 }
@@ -130,7 +138,15 @@ func (o *Options) boringClient() (*boring.Client, error) {
 }
 
 func addBoringURLFlag(cmd *cobra.Command, o *Options) {
-	cmd.Flags().StringVar(&o.BoringURL, "boring-url", DefaultBoringURL, "Base URL of the Boring API")
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	def := DefaultBoringURL
+	if v := getenv(BoringURLEnv); v != "" {
+		def = v
+	}
+	cmd.Flags().StringVar(&o.BoringURL, "boring-url", def, "Base URL of the Boring API ($"+BoringURLEnv+", when set, is the default)")
 }
 
 // Execute runs the command tree with args and returns the process's exit
