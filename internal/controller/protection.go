@@ -26,6 +26,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -111,7 +112,7 @@ func (p *CredentialsProtector) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		WatchesRawSource(source.Kind(p.Credentials, secretMeta(), &handler.TypedEnqueueRequestForObject[*metav1.PartialObjectMetadata]{})).
-		Watches(&boringv1alpha1.SocialAccount{}, handler.EnqueueRequestsFromMapFunc(p.credentialsOf),
+		Watches(&boringv1alpha1.SocialAccount{}, p.socialAccountEvents(),
 			// Status writes and most spec edits do not change whether a
 			// Secret is needed: only what WillDisconnect and the choice of
 			// credentials read. A thousand SocialAccounts created at once
@@ -130,23 +131,53 @@ func (p *CredentialsProtector) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(p)
 }
 
-// credentialsOf maps a SocialAccount to the Secret its session comes from.
+// socialAccountEvents asks about the Secret a SocialAccount's session comes
+// from when the SocialAccount may have changed whether the Secret is needed.
 // A SocialAccount that needs the Secret held asks nothing when the Secret is
 // held already: every new SocialAccount starts needing it as its finalizer
-// is added, and a thousand of them must not each make the protector list
-// the thousand.
-func (p *CredentialsProtector) credentialsOf(ctx context.Context, o client.Object) []reconcile.Request {
-	sa := o.(*boringv1alpha1.SocialAccount)
+// is added, and a thousand of them must not each make the protector list the
+// thousand. (controller-runtime's map-func handler would also map an
+// update's old object, which never carries that finalizer, so it is not used
+// here.)
+func (p *CredentialsProtector) socialAccountEvents() handler.Funcs {
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			p.enqueue(ctx, e.Object, false, q)
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			// A SocialAccount that moved to other credentials may let its
+			// old Secret go.
+			old, oldErr := p.Defaults.CredentialsOf(e.ObjectOld.(*boringv1alpha1.SocialAccount))
+			now, nowErr := p.Defaults.CredentialsOf(e.ObjectNew.(*boringv1alpha1.SocialAccount))
+			if oldErr == nil && (nowErr != nil || old.Secret != now.Secret) {
+				q.Add(reconcile.Request{NamespacedName: old.Secret})
+			}
+			p.enqueue(ctx, e.ObjectNew, false, q)
+		},
+		// One gone may let the Secret go.
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			p.enqueue(ctx, e.Object, true, q)
+		},
+	}
+}
+
+// enqueue asks about the Secret o's session comes from; unless gone, not
+// when o needs it held and it is held already.
+func (p *CredentialsProtector) enqueue(ctx context.Context, o client.Object, gone bool, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	sa, ok := o.(*boringv1alpha1.SocialAccount)
+	if !ok {
+		return
+	}
 	creds, err := p.Defaults.CredentialsOf(sa)
 	if err != nil {
-		return nil
+		return
 	}
-	// One being deleted may let the Secret go: always look.
-	if mapping.WillDisconnect(sa) && sa.DeletionTimestamp.IsZero() {
+	// One being deleted may let the Secret go: always ask.
+	if !gone && mapping.WillDisconnect(sa) && sa.DeletionTimestamp.IsZero() {
 		secret := secretMeta()
 		if p.Credentials.Get(ctx, creds.Secret, secret) == nil && controllerutil.ContainsFinalizer(secret, boringv1alpha1.CredentialsFinalizer) {
-			return nil
+			return
 		}
 	}
-	return []reconcile.Request{{NamespacedName: creds.Secret}}
+	q.Add(reconcile.Request{NamespacedName: creds.Secret})
 }

@@ -379,6 +379,10 @@ func (m *manager) metric(b *testing.B, name string) map[string]float64 {
 		for _, m := range f.GetMetric() {
 			l := labels(m)
 			key := l["result"] + l["code"] + l["endpoint"]
+			if c := l["controller"]; c != "" {
+				// Reconciles, by controller: which one did the work.
+				key = c + " " + key
+			}
 			out[key] += m.GetCounter().GetValue()
 		}
 	}
