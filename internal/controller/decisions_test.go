@@ -531,3 +531,58 @@ func countPrefix(got []string, prefix string) int {
 	}
 	return n
 }
+
+// TestDisconnectOnceWhenChangedDuringDisconnect: a user edits a SocialAccount
+// being deleted while Boring answers its DELETE. The controller marks the
+// disconnect handled (over that edit, without a lock) and lets the object
+// go; a reconcile of the cached copy from between the two, which has the
+// finalizer but not the mark, neither calls Boring nor raises the event again.
+// (Seen once in CI: two Disconnected events.)
+func TestDisconnectOnceWhenChangedDuringDisconnect(t *testing.T) {
+	deleting := func(sa *boringv1alpha1.SocialAccount) {
+		now := metav1.NewTime(time.Date(2026, 11, 1, 11, 0, 0, 0, time.UTC))
+		sa.DeletionTimestamp = &now
+		sa.Finalizers = []string{boringv1alpha1.Finalizer}
+		sa.Status.AccountID = "acct-4"
+	}
+	var cached atomic.Pointer[boringv1alpha1.SocialAccount]
+	// The cache lags: once set, reads of d answer the user's edit.
+	lagging := interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+		if sa, ok := obj.(*boringv1alpha1.SocialAccount); ok && key.Name == "d" && cached.Load() != nil {
+			cached.Load().DeepCopyInto(sa)
+			return nil
+		}
+		return c.Get(ctx, key, obj, opts...)
+	}}
+	e := newFastEnv(t, lagging, fastSocialAccount("d", "acct-4", deleting))
+	e.addAccount("acct-4", 30*day)
+	e.backend.SetFault(boringtest.EndpointDisconnect, boringtest.Fault{Times: 1, Before: func() {
+		edited := e.get("d")
+		edited.Annotations = map[string]string{"touched": "during-disconnect"}
+		if err := e.c.Update(context.Background(), edited); err != nil {
+			t.Error(err)
+		}
+		cached.Store(edited)
+	}})
+	if _, err := e.reconcile("d"); err != nil {
+		t.Fatal(err)
+	}
+	if cached.Load() == nil {
+		t.Fatal("the edit during the disconnect never ran")
+	}
+	if _, err := e.reconcile("d"); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.backend.Count(boringtest.EndpointDisconnect); n != 1 {
+		t.Errorf("%d DELETEs upstream, want 1", n)
+	}
+	disconnected := 0
+	for len(e.events.Events) > 0 {
+		if strings.Contains(<-e.events.Events, boringv1alpha1.EventDisconnected) {
+			disconnected++
+		}
+	}
+	if disconnected != 1 {
+		t.Errorf("%d Disconnected events, want 1", disconnected)
+	}
+}

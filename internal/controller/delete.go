@@ -58,6 +58,7 @@ func (r *SocialAccountReconciler) reconcileDelete(ctx context.Context, s *syncSc
 	if !done {
 		return result, err
 	}
+	r.written.handledDisconnect(client.ObjectKeyFromObject(sa), sa.UID)
 	// Remembered before the finalizer goes: if removing it conflicts, the
 	// retry does not call Boring (or raise the event) again.
 	if err := r.markDisconnectHandled(ctx, sa); err != nil {
@@ -72,7 +73,8 @@ func (r *SocialAccountReconciler) reconcileDelete(ctx context.Context, s *syncSc
 // disconnect every account). "" means the disconnect must run.
 func (r *SocialAccountReconciler) releaseWithoutBoring(ctx context.Context, sa *boringv1alpha1.SocialAccount) (string, error) {
 	switch {
-	case sa.Annotations[boringv1alpha1.DisconnectHandledAnnotation] != "":
+	case sa.Annotations[boringv1alpha1.DisconnectHandledAnnotation] != "",
+		r.written.disconnectHandled(client.ObjectKeyFromObject(sa), sa.UID):
 		return "disconnect already handled", nil
 	case sa.EffectiveDeletionPolicy() == boringv1alpha1.DeletionPolicyOrphan:
 		return "deletionPolicy Orphan", nil

@@ -28,13 +28,20 @@ import (
 // controller already wrote over would repeat that write and its events. It
 // remembers, per object UID, the resourceVersions the controller superseded,
 // and forgets them as soon as the cache shows a newer version.
+//
+// It also remembers the SocialAccounts whose disconnect this manager handled,
+// until they are gone: the disconnect-handled annotation is written without a
+// lock, over changes the controller never read (a user's edit while Boring
+// answered), so a cached copy from between the two carries neither the
+// annotation nor a version the controller superseded.
 type ownWrites struct {
-	mu         sync.Mutex
-	superseded map[types.UID][]string
+	mu           sync.Mutex
+	superseded   map[types.UID][]string
+	disconnected map[types.NamespacedName]types.UID
 }
 
 func newOwnWrites() *ownWrites {
-	return &ownWrites{superseded: map[types.UID][]string{}}
+	return &ownWrites{superseded: map[types.UID][]string{}, disconnected: map[types.NamespacedName]types.UID{}}
 }
 
 // wroteOver records that the object at resourceVersion rv was replaced by
@@ -66,4 +73,29 @@ func (w *ownWrites) forget(uid types.UID) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.superseded, uid)
+}
+
+// handledDisconnect records that the disconnect of the SocialAccount key
+// with uid was handled (Boring called, or not needed).
+func (w *ownWrites) handledDisconnect(key types.NamespacedName, uid types.UID) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.disconnected[key] = uid
+}
+
+// disconnectHandled reports whether handledDisconnect was recorded for this
+// very object (a new one of the same name is another account).
+func (w *ownWrites) disconnectHandled(key types.NamespacedName, uid types.UID) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	got, ok := w.disconnected[key]
+	return ok && got == uid
+}
+
+// gone drops what is remembered of the SocialAccount key, which no longer
+// exists.
+func (w *ownWrites) gone(key types.NamespacedName) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.disconnected, key)
 }
