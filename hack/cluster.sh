@@ -68,6 +68,8 @@ missing_packages() {
 	command -v openssl >/dev/null || echo openssl
 	command -v ip >/dev/null || echo iproute2
 	command -v curl >/dev/null || echo curl
+	# Not the cluster's: the image of the getting-started page's pod (hack/e2e.sh).
+	[ -x /bin/busybox ] || echo busybox-static
 }
 
 # check fails with one line when the cluster cannot run here.

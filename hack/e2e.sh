@@ -19,6 +19,9 @@ HELM=$(realpath "$HELM")
 : "${IMG:?set IMG to the manager image make image built}"
 image_tar=${IMAGE_TAR:-dist/boring-operator.oci.tar}
 publisher_image=localhost/boring-e2e/publisher:1
+# The getting-started page's pod runs busybox; Debian's static busybox
+# (hack/cluster.sh installs busybox-static) stands in for the public image.
+busybox_image=docker.io/library/busybox:1.35
 
 [ "$(id -u)" -eq 0 ] || {
 	echo "e2e: cannot run: needs root (it runs a kubelet, containerd and iptables rules); CI runs it as root" >&2
@@ -51,6 +54,8 @@ echo "e2e: cluster up in $(($(date +%s) - start))s" >&2
 
 (cd hack/tools && go run ./testimage -main ./testimage/publisher -image "$publisher_image" -out "$work/publisher.tar")
 ./hack/cluster.sh import "$work/publisher.tar"
+(cd hack/tools && go run ./testimage -busybox /bin/busybox -image "$busybox_image" -out "$work/busybox.tar")
+./hack/cluster.sh import "$work/busybox.tar"
 ./hack/cluster.sh import "$image_tar"
 
 eval "$(./hack/cluster.sh env)"

@@ -41,9 +41,10 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
 )
 
-// Namespaces of the journey: a team's, and one that is deleted whole.
+// Namespaces of the journey: a team's, and one that is deleted whole. (The
+// getting-started page's own namespace, marketing, is its step's.)
 const (
-	teamNS   = "marketing"
+	teamNS   = "team-a"
 	doomedNS = "doomed"
 )
 
@@ -56,6 +57,7 @@ func TestJourney(t *testing.T) {
 	}{
 		{"Install", install},
 		{"BothReplicasReadyOneLeader", bothReplicasReady},
+		{"GettingStarted", gettingStarted},
 		{"SocialAccountsReady", socialAccountsReady},
 		{"PublisherSeesAccountID", publisherSeesAccountID},
 		{"ReconnectRollsOutListedDeploymentOnly", reconnectRollsOut},
@@ -184,9 +186,7 @@ func socialAccountsReady(t *testing.T) {
 		backend.AddAccount(boringUser, boringtest.Account{ID: fmt.Sprintf("doomed-%d", i), Platform: "threads", Valid: true,
 			Name: fmt.Sprintf("doomed%d", i), PlatformID: fmt.Sprint(3000 + i), ExpiresAt: &in30Days})
 	}
-	// Connected in Boring from the start: the failover step maps them. (An
-	// account connected after the shared list was fetched is found only at
-	// the next list, up to notFoundRetry later.)
+	// Connected in Boring from the start: the failover step maps them.
 	backend.AddAccount(boringUser, boringtest.Account{ID: "gone-1", Platform: "facebook", Valid: true, Name: "Old Page", PlatformID: "4001"})
 	backend.AddAccount(boringUser, boringtest.Account{ID: "born-1", Platform: "facebook", Valid: true, Name: "New Page", PlatformID: "4002"})
 	for _, ns := range []string{teamNS, doomedNS} {

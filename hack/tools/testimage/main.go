@@ -20,6 +20,12 @@ limitations under the License.
 // written as a docker-archive tarball that `ctr images import` names.
 //
 //	testimage -main ./testimage/pause -image localhost/boring-e2e/pause:1 -out pause.tar
+//
+// With -busybox it packs a static busybox binary instead (Debian's
+// busybox-static), as /bin/busybox with /bin/sh, /bin/env and /bin/grep
+// linked to it: the busybox image the getting-started page's pod runs.
+//
+//	testimage -busybox /bin/busybox -image docker.io/library/busybox:1.35 -out busybox.tar
 package main
 
 import (
@@ -43,10 +49,17 @@ import (
 
 func main() {
 	pkg := flag.String("main", "", "the main package to build (a path in this module)")
+	busybox := flag.String("busybox", "", "a static busybox binary to pack instead of -main")
 	ref := flag.String("image", "", "the image's name")
 	out := flag.String("out", "", "the tarball to write")
 	flag.Parse()
-	if err := run(*pkg, *ref, *out); err != nil {
+	var err error
+	if *busybox != "" {
+		err = runBusybox(*busybox, *ref, *out)
+	} else {
+		err = run(*pkg, *ref, *out)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "testimage:", err)
 		os.Exit(1)
 	}
@@ -94,8 +107,42 @@ func run(pkg, image, out string) error {
 	return tarball.WriteToFile(out, tag, img)
 }
 
-// binaryLayer is a layer holding one executable file at path.
-func binaryLayer(binary, path string) (v1.Layer, error) {
+// runBusybox writes an image of the static busybox binary with the applets
+// the getting-started page uses linked to it; like the public busybox image,
+// it runs sh as root by default.
+func runBusybox(binary, image, out string) error {
+	if image == "" || out == "" {
+		return fmt.Errorf("-image and -out are required")
+	}
+	tag, err := name.NewTag(image)
+	if err != nil {
+		return err
+	}
+	layer, err := binaryLayer(binary, "/bin/busybox", "sh", "env", "grep")
+	if err != nil {
+		return err
+	}
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		return err
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return err
+	}
+	cfg = cfg.DeepCopy()
+	cfg.OS, cfg.Architecture = "linux", runtime.GOARCH
+	cfg.Config.Cmd = []string{"sh"}
+	cfg.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	if img, err = mutate.ConfigFile(img, cfg); err != nil {
+		return err
+	}
+	return tarball.WriteToFile(out, tag, img)
+}
+
+// binaryLayer is a layer holding one executable file at path, and a
+// symbolic link to it for each of links, beside it.
+func binaryLayer(binary, path string, links ...string) (v1.Layer, error) {
 	data, err := os.ReadFile(binary)
 	if err != nil {
 		return nil, err
@@ -108,6 +155,12 @@ func binaryLayer(binary, path string) (v1.Layer, error) {
 	}
 	if _, err := tw.Write(data); err != nil {
 		return nil, err
+	}
+	for _, l := range links {
+		if err := tw.WriteHeader(&tar.Header{Name: filepath.Join(filepath.Dir(path[1:]), l), Linkname: filepath.Base(path),
+			Mode: 0o777, Typeflag: tar.TypeSymlink, ModTime: time.Unix(0, 0)}); err != nil {
+			return nil, err
+		}
 	}
 	if err := tw.Close(); err != nil {
 		return nil, err
