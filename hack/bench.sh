@@ -46,7 +46,7 @@ MANAGER_BIN="$root/bin/manager" BENCH_REPORT_DIR="$work" \
 	echo "|---|---|---|---|---|---|---|---|"
 	cat "$work/controller.md"
 	echo
-	echo "What the writes were (start; quiet window; reconciles by result):"
+	echo "What the writes were (start; quiet window; reconciles by controller and result, start and quiet window together):"
 	echo
 	echo "| N | start | quiet window | reconciles |"
 	echo "|---|---|---|---|"

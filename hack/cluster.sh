@@ -8,6 +8,7 @@
 #   hack/cluster.sh up         build what is missing, start, wait for a Ready node
 #   hack/cluster.sh down       stop everything up started and undo its changes
 #   hack/cluster.sh import T   import an image tarball (OCI layout or docker) into containerd
+#   hack/cluster.sh test-images build and import the publisher and busybox images the pods run
 #   hack/cluster.sh logs DIR   copy every component's log to DIR
 #   hack/cluster.sh kubeconfig print the admin kubeconfig's path
 #   hack/cluster.sh env        print the E2E_* variables test/e2e reads
@@ -44,6 +45,10 @@ etcd_port=23790
 # The kubelet's pod cgroups (cgroupfs driver, default cgroup root).
 cgroup_root=/kubepods
 pause_image=localhost/boring-e2e/pause:1
+# The pods' images (test-images): the e2e publisher, and Debian's static
+# busybox as the busybox the getting-started page's pod runs.
+publisher_image=localhost/boring-e2e/publisher:1
+busybox_image=docker.io/library/busybox:1.35
 components=(kubelet kube-controller-manager kube-scheduler kube-proxy)
 # Host sysctls the kubelet, kube-proxy and the CNI bridge plugin may change.
 sysctls=(kernel.panic kernel.panic_on_oops vm.overcommit_memory vm.panic_on_oom
@@ -68,7 +73,7 @@ missing_packages() {
 	command -v openssl >/dev/null || echo openssl
 	command -v ip >/dev/null || echo iproute2
 	command -v curl >/dev/null || echo curl
-	# Not the cluster's: the image of the getting-started page's pod (hack/e2e.sh).
+	# Not the cluster's: the getting-started page's pod runs busybox (test-images).
 	[ -x /bin/busybox ] || echo busybox-static
 }
 
@@ -424,6 +429,16 @@ import_image() {
 		die "importing $1 failed"
 }
 
+# test_images builds and imports the images the test pods run.
+test_images() {
+	mkdir -p "$state/images"
+	(cd "$root/hack/tools" &&
+		go run ./testimage -main ./testimage/publisher -image "$publisher_image" -out "$state/images/publisher.tar" &&
+		go run ./testimage -busybox /bin/busybox -image "$busybox_image" -out "$state/images/busybox.tar") >&2
+	import_image "$state/images/publisher.tar"
+	import_image "$state/images/busybox.tar"
+}
+
 # ---------------------------------------------------------------- teardown
 
 # stop NAME: ends the process up recorded, and waits for it.
@@ -594,6 +609,9 @@ import)
 	[ -n "${2:-}" ] || die "usage: $0 import TARBALL"
 	import_image "$2"
 	;;
+test-images)
+	test_images
+	;;
 logs)
 	[ -n "${2:-}" ] || die "usage: $0 logs DIR"
 	mkdir -p "$2"
@@ -608,10 +626,10 @@ cert)
 	echo "$state/pki/$2.crt $state/pki/$2.key"
 	;;
 env)
-	echo "E2E_KUBECONFIG=$state/admin.kubeconfig E2E_HOST_IP=$bridge_ip E2E_AUDIT_LOG=$state/logs/audit.log"
+	echo "E2E_KUBECONFIG=$state/admin.kubeconfig E2E_HOST_IP=$bridge_ip E2E_AUDIT_LOG=$state/logs/audit.log E2E_PUBLISHER_IMAGE=$publisher_image"
 	;;
 *)
-	echo "usage: $0 check|up|down|import TARBALL|logs DIR|kubeconfig|env" >&2
+	echo "usage: $0 check|up|down|import TARBALL|test-images|logs DIR|kubeconfig|env|cert NAME SANS" >&2
 	exit 2
 	;;
 esac

@@ -13,7 +13,6 @@ k8s_version=${ENVTEST_K8S_VERSION:-1.37.2}
 HELM=$(realpath "$HELM")
 : "${IMG:?set IMG to the manager image make image built}"
 image_tar=${IMAGE_TAR:-dist/boring-operator.oci.tar}
-publisher_image=localhost/boring-e2e/publisher:1
 kubectl=$root/bin/k8s/$k8s_version/kubectl
 ns=marketing
 
@@ -24,11 +23,8 @@ eval "$(./hack/cluster.sh env)"
 export KUBECONFIG=$E2E_KUBECONFIG
 state=$(dirname "$KUBECONFIG")
 
-work=$(mktemp -d)
-(cd hack/tools && go run ./testimage -main ./testimage/publisher -image "$publisher_image" -out "$work/publisher.tar")
-./hack/cluster.sh import "$work/publisher.tar"
+./hack/cluster.sh test-images
 ./hack/cluster.sh import "$image_tar"
-rm -rf "$work"
 
 go build -o "$state/standin" ./cmd/dev
 setsid "$state/standin" -standin "$E2E_HOST_IP:18080" >"$state/logs/standin.log" 2>&1 </dev/null &
@@ -65,7 +61,7 @@ spec:
       securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
       containers:
       - name: publisher
-        image: $publisher_image
+        image: $E2E_PUBLISHER_IMAGE
         imagePullPolicy: Never
         envFrom:
         - secretRef: {name: client-a-instagram}

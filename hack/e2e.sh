@@ -18,10 +18,6 @@ k8s_version=${ENVTEST_K8S_VERSION:-1.37.2}
 HELM=$(realpath "$HELM")
 : "${IMG:?set IMG to the manager image make image built}"
 image_tar=${IMAGE_TAR:-dist/boring-operator.oci.tar}
-publisher_image=localhost/boring-e2e/publisher:1
-# The getting-started page's pod runs busybox; Debian's static busybox
-# (hack/cluster.sh installs busybox-static) stands in for the public image.
-busybox_image=docker.io/library/busybox:1.35
 
 [ "$(id -u)" -eq 0 ] || {
 	echo "e2e: cannot run: needs root (it runs a kubelet, containerd and iptables rules); CI runs it as root" >&2
@@ -32,10 +28,8 @@ busybox_image=docker.io/library/busybox:1.35
 	exit 1
 }
 
-work=$(mktemp -d)
 cleanup() {
 	local code=$?
-	rm -rf "$work"
 	if [ -n "${E2E_ARTIFACTS:-}" ]; then
 		./hack/cluster.sh logs "$E2E_ARTIFACTS/cluster" || true
 	fi
@@ -52,15 +46,12 @@ start=$(date +%s)
 ./hack/cluster.sh up
 echo "e2e: cluster up in $(($(date +%s) - start))s" >&2
 
-(cd hack/tools && go run ./testimage -main ./testimage/publisher -image "$publisher_image" -out "$work/publisher.tar")
-./hack/cluster.sh import "$work/publisher.tar"
-(cd hack/tools && go run ./testimage -busybox /bin/busybox -image "$busybox_image" -out "$work/busybox.tar")
-./hack/cluster.sh import "$work/busybox.tar"
+./hack/cluster.sh test-images
 ./hack/cluster.sh import "$image_tar"
 
 eval "$(./hack/cluster.sh env)"
 E2E_KUBECTL=$root/bin/k8s/$k8s_version/kubectl E2E_HELM=$HELM E2E_CHART=$root/charts/boring-operator \
-	E2E_IMAGE=$IMG E2E_PUBLISHER_IMAGE=$publisher_image \
+	E2E_IMAGE=$IMG E2E_PUBLISHER_IMAGE=$E2E_PUBLISHER_IMAGE \
 	E2E_KUBECONFIG=$E2E_KUBECONFIG E2E_HOST_IP=$E2E_HOST_IP E2E_AUDIT_LOG=$E2E_AUDIT_LOG \
 	go test -race -tags e2e -count=1 -timeout 20m ${E2E_TEST_FLAGS:--v} ./test/e2e
 echo "e2e: passed in $(($(date +%s) - start))s" >&2
