@@ -14,7 +14,9 @@ HELM=$(realpath "$HELM")
 : "${IMG:?set IMG to the manager image make image built}"
 image_tar=${IMAGE_TAR:-dist/boring-operator.oci.tar}
 kubectl=$root/bin/k8s/$k8s_version/kubectl
-ns=marketing
+# Not marketing: that namespace is getting-started's, for a reader to follow
+# the page on this cluster.
+ns=samples
 
 ./hack/cluster.sh up
 ok=
@@ -89,6 +91,13 @@ Boring stand-in seeded like make dev. Paste into another terminal:
   kubectl get socialaccounts -n $ns
   kubectl logs -n $ns deployment/publisher      # the account ID, from envFrom and the mounted Secret
   kubectl get pods -n boring-system
+
+To follow docs/getting-started.md on this cluster, start at its Step 3 (the image and the chart are
+in place) with the stand-in in place of Boring: first
+
+  export BORING_URL=http://$E2E_HOST_IP:18080       # kubectl boring asks the stand-in
+
+and at Step 4, paste the stand-in's session newcomer-session-not-a-real-secret at the prompt.
 
 make dev-cluster-down stops and removes everything.
 EOF2
