@@ -156,15 +156,11 @@ func TestKubectlBoring(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Skip("KUBEBUILDER_ASSETS not set; run through `make test`")
 	}
-	// Before anything logs: controller-runtime hands its loggers a sink
-	// that drops everything when none is set within 30 s of their first
-	// use, and a slow control-plane start takes that long.
-	logs := captureLogs()
 	env, cfg, scheme, c := envtestutil.NewEnv(t)
 	backend := boringtest.NewServer()
 	t.Cleanup(backend.Close)
 	envtestutil.StartOperator(t, cfg, scheme, backend.URL(), ctrl.Options{}, prometheus.NewRegistry())
-	f := &fixture{t: t, env: env, c: c, backend: backend, kubeconfig: writeKubeconfig(t, env, "admin", []string{"system:masters"}), logs: logs}
+	f := &fixture{t: t, env: env, c: c, backend: backend, kubeconfig: writeKubeconfig(t, env, "admin", []string{"system:masters"}), logs: operatorLogs}
 
 	t.Run("import", func(t *testing.T) { f.t = t; testImport(f) })
 	t.Run("new account", func(t *testing.T) { f.t = t; testNewAccount(f) })

@@ -25,12 +25,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	boringv1alpha1 "github.com/aiagent-me/boring-operator/api/v1alpha1"
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
@@ -48,9 +46,6 @@ func TestDashboardThousand(t *testing.T) {
 		t.Skip("KUBEBUILDER_ASSETS not set; run through `make test`")
 	}
 	ctx := newBrowser(t)
-	// No manager here sets controller-runtime's logger; the dashboard's
-	// cache would warn that none is set.
-	ctrllog.SetLogger(logr.Discard())
 	env, _, _, c := envtestutil.NewEnv(t)
 	backend := boringtest.NewServer()
 	t.Cleanup(backend.Close)

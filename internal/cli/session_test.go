@@ -45,12 +45,15 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/cli"
 )
 
-// captureLogs sends the in-process operator's log lines, at every level, to
-// a buffer that tests search for values that must never be logged.
-func captureLogs() *syncBuffer {
-	logs := &syncBuffer{}
-	logf.SetLogger(zap.New(zap.WriteTo(logs), zap.UseDevMode(true)))
-	return logs
+// operatorLogs is what the in-process operators and dashboards of this
+// package's tests logged, at every level: tests search it for values that
+// must never be logged. controller-runtime takes one logger per process, the
+// first set, so TestMain sets it before any test runs, in whatever order.
+var operatorLogs = &syncBuffer{}
+
+func TestMain(m *testing.M) {
+	logf.SetLogger(zap.New(zap.WriteTo(operatorLogs), zap.UseDevMode(true)))
+	os.Exit(m.Run())
 }
 
 // testPrompt runs session set at a terminal, where the platform has
