@@ -51,9 +51,10 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen helm ## Generate the CRD and RBAC manifests from the markers, and what the chart and config/ share.
+manifests: controller-gen helm ## Generate the CRD and RBAC manifests from the markers, what the chart and config/ share, and docs/api-reference.md.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
 	HELM=$(HELM) ./hack/sync-chart.sh
+	go run ./hack/apiref config/crd/bases/*.yaml > docs/api-reference.md
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
