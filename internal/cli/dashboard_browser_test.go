@@ -17,7 +17,6 @@ limitations under the License.
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -33,6 +32,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/aiagent-me/boring-operator/internal/cli"
+	"github.com/aiagent-me/boring-operator/internal/envtestutil"
 )
 
 // chromiumPath finds Debian's chromium ($CHROMIUM first).
@@ -87,24 +87,9 @@ func newBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers: the dashboard's
-// goroutines, the in-process operator's log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is safe for concurrent writers: the dashboard's goroutines,
+// the in-process operator's log.
+type syncBuffer = envtestutil.SyncBuffer
 
 // dashboardRun is one `kubectl boring dashboard` running in-process.
 type dashboardRun struct {

@@ -267,14 +267,20 @@ func TestSyncSucceededRequeue(t *testing.T) {
 	}
 }
 
-// TestDisconnectDecisions: whether deleting a SocialAccount calls Boring.
-func TestDisconnectDecisions(t *testing.T) {
-	deleting := func(sa *boringv1alpha1.SocialAccount) {
+// deletingWith makes a SocialAccount one being deleted, holding the
+// disconnect finalizer, whose account resolved to id.
+func deletingWith(id string) func(*boringv1alpha1.SocialAccount) {
+	return func(sa *boringv1alpha1.SocialAccount) {
 		now := metav1.NewTime(time.Date(2026, 11, 1, 11, 0, 0, 0, time.UTC))
 		sa.DeletionTimestamp = &now
 		sa.Finalizers = []string{boringv1alpha1.Finalizer}
-		sa.Status.AccountID = "acct-3"
+		sa.Status.AccountID = id
 	}
+}
+
+// TestDisconnectDecisions: whether deleting a SocialAccount calls Boring.
+func TestDisconnectDecisions(t *testing.T) {
+	deleting := deletingWith("acct-3")
 	other := func(sa *boringv1alpha1.SocialAccount) {
 		sa.Finalizers = []string{boringv1alpha1.Finalizer}
 		sa.Status.AccountID = "acct-3"
@@ -539,12 +545,7 @@ func countPrefix(got []string, prefix string) int {
 // finalizer but not the mark, neither calls Boring nor raises the event again.
 // (Seen once in CI: two Disconnected events.)
 func TestDisconnectOnceWhenChangedDuringDisconnect(t *testing.T) {
-	deleting := func(sa *boringv1alpha1.SocialAccount) {
-		now := metav1.NewTime(time.Date(2026, 11, 1, 11, 0, 0, 0, time.UTC))
-		sa.DeletionTimestamp = &now
-		sa.Finalizers = []string{boringv1alpha1.Finalizer}
-		sa.Status.AccountID = "acct-4"
-	}
+	deleting := deletingWith("acct-4")
 	var cached atomic.Pointer[boringv1alpha1.SocialAccount]
 	// The cache lags: once set, reads of d answer the user's edit.
 	lagging := interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {

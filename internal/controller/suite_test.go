@@ -17,14 +17,12 @@ limitations under the License.
 package controller_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,6 +46,7 @@ import (
 	"github.com/aiagent-me/boring-operator/internal/accountapi"
 	"github.com/aiagent-me/boring-operator/internal/boring"
 	"github.com/aiagent-me/boring-operator/internal/boring/boringtest"
+	"github.com/aiagent-me/boring-operator/internal/envtestutil"
 	"github.com/aiagent-me/boring-operator/internal/operator"
 )
 
@@ -81,22 +80,7 @@ var (
 )
 
 // syncBuffer collects the manager's log so tests can check what it wrote.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = envtestutil.SyncBuffer
 
 func TestControllers(t *testing.T) {
 	RegisterFailHandler(Fail)
