@@ -37,6 +37,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -230,6 +231,47 @@ func (w writeTime) meanSince(before writeTime) float64 {
 	return 0
 }
 
+// cpuUse is the CPU time (seconds) used so far by the control plane's two
+// processes and by this process, the driver: in the manager's span it serves
+// the Boring stand-in and watches for Ready, in the baseline's it also does
+// the writes.
+type cpuUse struct{ apiserver, etcd, driver float64 }
+
+func (c *cluster) cpu(b *testing.B) cpuUse {
+	b.Helper()
+	u := cpuUse{apiserver: processCPU(c.serverMetrics(b))}
+	resp, err := http.Get(c.env.ControlPlane.Etcd.URL.String() + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	u.etcd = processCPU(families)
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	u.driver = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	return u
+}
+
+// since is the CPU used between before and u.
+func (u cpuUse) since(before cpuUse) cpuUse {
+	return cpuUse{apiserver: u.apiserver - before.apiserver, etcd: u.etcd - before.etcd, driver: u.driver - before.driver}
+}
+
+// processCPU is a process's process_cpu_seconds_total.
+func processCPU(families map[string]*dto.MetricFamily) float64 {
+	if f := families["process_cpu_seconds_total"]; f != nil && len(f.GetMetric()) > 0 {
+		return f.GetMetric()[0].GetCounter().GetValue()
+	}
+	return 0
+}
+
 // requestCounts reads apiserver_request_total, keyed "VERB resource[/sub]".
 func (c *cluster) requestCounts(b *testing.B) map[string]float64 {
 	b.Helper()
@@ -315,6 +357,28 @@ func (m *manager) profile(b *testing.B, name, label string) {
 func (m *manager) profileCPU(seconds int, label string) <-chan error {
 	done := make(chan error, 1)
 	go func() { done <- m.saveProfile("profile?seconds="+strconv.Itoa(seconds), "cpu", label) }()
+	return done
+}
+
+// profileCPU starts a CPU profile of the API server's next seconds in the
+// background, saved as $BENCH_PROFILE_DIR/apiserver-cpu-<label>.pb.gz
+// (BENCH_PROFILE_DIR only); wait for the returned channel before stopping
+// the control plane.
+func (c *cluster) profileCPU(seconds int, label string) <-chan error {
+	done := make(chan error, 1)
+	dir := os.Getenv("BENCH_PROFILE_DIR")
+	if dir == "" {
+		done <- nil
+		return done
+	}
+	go func() {
+		raw, err := c.raw.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/profile").
+			Param("seconds", strconv.Itoa(seconds)).Timeout(time.Duration(seconds+60) * time.Second).DoRaw(context.Background())
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "apiserver-cpu-"+label+".pb.gz"), raw, 0o644)
+		}
+		done <- err
+	}()
 	return done
 }
 
@@ -687,7 +751,7 @@ func captureWrites(b *testing.B, c *cluster, ns string) []written {
 // runs on its own fresh control plane so nothing else competes, and its
 // SocialAccounts are created before the clock starts, as the manager's are.
 // It returns the span and the API server's mean write latency in it (ms).
-func baseline(b *testing.B, ws []written) (time.Duration, float64) {
+func baseline(b *testing.B, ws []written) (time.Duration, float64, cpuUse) {
 	b.Helper()
 	n := len(ws)
 	c := startCluster(b)
@@ -707,10 +771,11 @@ func baseline(b *testing.B, ws []written) (time.Duration, float64) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	w0 := c.writeTime(b)
+	w0, cpu0 := c.writeTime(b), c.cpu(b)
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
 	defer cancel()
 	start := time.Now()
+	profiled := c.profileCPU(envInt("BENCH_CPU_PROFILE_SECONDS", 8), fmt.Sprintf("baseline-%d", n))
 	// The span ends as the manager's does: when a watch has seen every
 	// SocialAccount Ready.
 	wrote := make(chan error, 1)
@@ -728,7 +793,11 @@ func baseline(b *testing.B, ws []written) (time.Duration, float64) {
 	if watchErr != nil {
 		b.Fatal(watchErr)
 	}
-	return time.Since(start), c.writeTime(b).meanSince(w0)
+	span := time.Since(start)
+	if err := <-profiled; err != nil {
+		b.Fatal(err)
+	}
+	return span, c.writeTime(b).meanSince(w0), c.cpu(b).since(cpu0)
 }
 
 // writeAsManager writes, at the manager's concurrency, what the manager
