@@ -82,6 +82,11 @@ test: manifests generate fmt vet envtest-assets helm promtool chromium ## Run ev
 bench: manifests generate envtest-assets ## Run the benchmarks and write docs/benchmarks.md.
 	KUBEBUILDER_ASSETS="$$(./hack/envtest-assets.sh | tail -n 1)" ./hack/bench.sh
 
+.PHONY: bench-compare
+bench-compare: manifests generate envtest-assets ## Compare the manager's convergence with REF's, taking turns (docs/benchmarks-compare.md).
+	@test -n "$(REF)" || { echo "usage: make bench-compare REF=<commit>" >&2; exit 2; }
+	KUBEBUILDER_ASSETS="$$(./hack/envtest-assets.sh | tail -n 1)" ./hack/bench-compare.sh "$(REF)"
+
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint.
 	GOFLAGS="$$GOFLAGS $(GO_VET_FLAGS)" $(GOLANGCI_LINT) run
