@@ -17,7 +17,8 @@ ref=${1:?usage: bench-compare.sh REF}
 rounds=${BENCH_COMPARE_ROUNDS:-4}
 size=${BENCH_SIZES:-5000}
 refCommit=$(git rev-parse --short "$ref^{commit}")
-here="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- ':!docs' || echo ' with changes')"
+# "with changes" when what the manager is built from differs from HEAD.
+here="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- api cmd internal go.mod go.sum || echo ' with changes')"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
