@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark and writes docs/benchmarks.md. Called by `make bench`,
-# which sets KUBEBUILDER_ASSETS. Takes about 11 minutes on 2 cores (16 with
+# which sets KUBEBUILDER_ASSETS. Takes about 17 minutes on 2 cores (23 with
 # BENCH_MANY_CREDENTIALS=1, which adds 10,000 SocialAccounts over 100 credentials).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

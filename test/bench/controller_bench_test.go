@@ -423,7 +423,7 @@ func BenchmarkPlatformMapping(b *testing.B) {
 // BenchmarkManyCredentials spreads SocialAccounts over many namespaces, each
 // with its own credentials Secret and Boring session (100 namespaces of 100 by
 // default: BENCH_CREDENTIALS x BENCH_PER_CREDENTIAL). It needs
-// BENCH_MANY_CREDENTIALS=1: at 10,000 it takes about five minutes on 2 cores.
+// BENCH_MANY_CREDENTIALS=1: at 10,000 it takes about six minutes on 2 cores.
 // Reported: convergence next to the plain-client baseline doing the same
 // writes, upstream lists at creation and in a quiet refresh window (one per
 // credential each), and the manager's peak RSS.
