@@ -92,7 +92,8 @@ func spread(xs []float64, format string) string {
 // same concurrency, on a fresh control plane, in the same run. The first run
 // of each size also measures a quiet refresh window, a restart of the manager
 // over N Ready SocialAccounts, the manager's peak RSS and (N=1,000) the
-// account API.
+// account API; BENCH_CONVERGENCE_ONLY=1 leaves those out
+// (hack/bench-compare.sh).
 func BenchmarkController(b *testing.B) {
 	for _, n := range sizes() {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
