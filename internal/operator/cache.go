@@ -90,14 +90,14 @@ func labelsAndAnnotations(f *metav1.FieldsV1) *metav1.FieldsV1 {
 			Annotations json.RawMessage `json:"f:annotations,omitempty"`
 		} `json:"f:metadata"`
 	}
-	if json.Unmarshal(f.Raw, &fields) != nil {
+	if json.Unmarshal(f.GetRawBytes(), &fields) != nil {
 		return f
 	}
 	raw, err := json.Marshal(fields)
 	if err != nil {
 		return f
 	}
-	return &metav1.FieldsV1{Raw: raw}
+	return metav1.NewFieldsV1(string(raw))
 }
 
 // newCredentialsCache is a cache of the Secrets opted in as Boring

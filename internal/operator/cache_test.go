@@ -30,7 +30,7 @@ import (
 func TestKeepOwnManagedFields(t *testing.T) {
 	entry := func(manager, subresource, fields string) metav1.ManagedFieldsEntry {
 		return metav1.ManagedFieldsEntry{Manager: manager, Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "v1",
-			Subresource: subresource, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+			Subresource: subresource, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields)}
 	}
 	own := `{"f:data":{".":{},"f:ACCOUNT_ID":{}},"f:metadata":{"f:annotations":{".":{},"f:boring.aiagent-me.com/note":{}},` +
 		`"f:labels":{".":{},"f:team":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"0c1d\"}":{}}},"f:type":{}}`
@@ -49,10 +49,10 @@ func TestKeepOwnManagedFields(t *testing.T) {
 		t.Fatalf("kept %+v, want the operator's two entries without a subresource", got)
 	}
 	want := `{"f:metadata":{"f:labels":{".":{},"f:team":{}},"f:annotations":{".":{},"f:boring.aiagent-me.com/note":{}}}}`
-	if string(got[0].FieldsV1.Raw) != want {
-		t.Errorf("the operator's entry kept\n%s\nwant\n%s", got[0].FieldsV1.Raw, want)
+	if got[0].FieldsV1.GetRawString() != want {
+		t.Errorf("the operator's entry kept\n%s\nwant\n%s", got[0].FieldsV1.GetRawString(), want)
 	}
-	if string(got[1].FieldsV1.Raw) != `not json` {
-		t.Errorf("an entry that does not parse is kept whole, got %s", got[1].FieldsV1.Raw)
+	if got[1].FieldsV1.GetRawString() != `not json` {
+		t.Errorf("an entry that does not parse is kept whole, got %s", got[1].FieldsV1.GetRawString())
 	}
 }
