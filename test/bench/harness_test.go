@@ -239,18 +239,7 @@ type cpuUse struct{ apiserver, etcd, driver float64 }
 
 func (c *cluster) cpu(b *testing.B) cpuUse {
 	b.Helper()
-	u := cpuUse{apiserver: processCPU(c.serverMetrics(b))}
-	resp, err := http.Get(c.env.ControlPlane.Etcd.URL.String() + "/metrics")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		b.Fatal(err)
-	}
-	u.etcd = processCPU(families)
+	u := cpuUse{apiserver: processCPU(c.serverMetrics(b)), etcd: processCPU(scrape(b, c.env.ControlPlane.Etcd.URL.String()+"/metrics"))}
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		b.Fatal(err)
@@ -422,7 +411,13 @@ const clockTicks = 100
 // families scrapes the manager's own metrics endpoint.
 func (m *manager) families(b *testing.B) map[string]*dto.MetricFamily {
 	b.Helper()
-	resp, err := http.Get("http://" + m.metricsAddr + "/metrics")
+	return scrape(b, "http://"+m.metricsAddr+"/metrics")
+}
+
+// scrape reads a Prometheus text endpoint over plain HTTP.
+func scrape(b *testing.B, url string) map[string]*dto.MetricFamily {
+	b.Helper()
+	resp, err := http.Get(url)
 	if err != nil {
 		b.Fatal(err)
 	}
